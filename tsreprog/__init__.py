@@ -1,0 +1,13 @@
+"""tsreprog: model reprogramming of frozen acoustic models for time series and speech.
+
+Public API::
+
+    from tsreprog import ReprogramClassifier, create_backbone, list_backbones
+"""
+
+from tsreprog.backbones import create_backbone, list_backbones
+from tsreprog.estimators import ReprogramClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["ReprogramClassifier", "__version__", "create_backbone", "list_backbones"]

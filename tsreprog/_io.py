@@ -1,0 +1,32 @@
+"""Small I/O helpers shared across the package."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_write_text"]
+
+
+def atomic_write(path: str | os.PathLike, write: Callable, mode: str = "wb") -> None:
+    """Write a file through ``write(fileobj)`` to a temporary name, then rename it into place.
+
+    A crash or Ctrl-C leaves either the old file or the complete new one, never half a file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically to ``path``."""
+    atomic_write(path, lambda f: f.write(text), mode="w")

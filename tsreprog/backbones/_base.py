@@ -1,0 +1,99 @@
+"""Backbone description (:class:`BackboneCfg`) and the frozen acoustic model wrapper."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from tsreprog.frontend import LogMelFrontend
+
+__all__ = ["AcousticModel", "BackboneCfg", "state_dict_sha256"]
+
+
+@dataclass(frozen=True)
+class BackboneCfg:
+    """What a backbone is and where its weights come from.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    file : str or None
+        File name of the shipped weights inside ``tsreprog/pretrained`` (``None``: no shipped
+        weights; ``weights="default"`` is then a fixed-seed random initialisation).
+    sample_rate : int, Hz
+    input_samples : int
+        Length of the input window in samples.
+    num_classes : int
+        Number of source classes of the head.
+    label_names : tuple of str
+    frontend : dict
+        Keyword arguments of :class:`~tsreprog.frontend.LogMelFrontend`.
+    license, origin, notes : str
+    """
+
+    name: str
+    file: str | None
+    sample_rate: int
+    input_samples: int
+    num_classes: int
+    label_names: tuple[str, ...]
+    frontend: dict = field(default_factory=dict)
+    license: str = ""
+    origin: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.label_names) != self.num_classes:
+            raise ValueError(
+                f"backbone {self.name!r}: {len(self.label_names)} label names for "
+                f"{self.num_classes} classes"
+            )
+
+
+def state_dict_sha256(module: nn.Module) -> str:
+    """sha256 over a module's state dict (names, dtypes, shapes and values, sorted by name).
+
+    A content hash: it identifies the weights whatever file format they came from.
+    """
+    h = hashlib.sha256()
+    for name, t in sorted(module.state_dict().items()):
+        t = t.detach().to("cpu").contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    return h.hexdigest()
+
+
+class AcousticModel(nn.Module):
+    """A front end and a network: ``wave (batch, samples) -> logits (batch, num_classes)``.
+
+    Parameters
+    ----------
+    frontend : LogMelFrontend
+    network : nn.Module
+        Takes ``logmel (batch, n_mels, frames)``; ``network(logmel, return_extras=True)``
+        returns ``(logits, {"attention": (batch, frames), "embedding": (batch, d)})``.
+    cfg : BackboneCfg
+    """
+
+    def __init__(self, frontend: LogMelFrontend, network: nn.Module, cfg: BackboneCfg) -> None:
+        super().__init__()
+        self.frontend = frontend
+        self.network = network
+        self.cfg = cfg
+
+    def forward(self, wave: Tensor) -> Tensor:
+        return self.network(self.frontend(wave))
+
+    def forward_features(self, logmel: Tensor, return_extras: bool = False):
+        """Run the network on log-mel features ``(batch, n_mels, frames)``."""
+        return self.network(logmel, return_extras=return_extras)
+
+    def freeze(self) -> AcousticModel:
+        """Turn off gradients of every weight and switch to eval mode; returns self."""
+        self.requires_grad_(False)
+        self.eval()
+        return self

@@ -1,0 +1,133 @@
+"""The attention-RNN speech-command model of de Andrade et al. (2018), as Voice2Series uses it.
+
+Layer stack (``shared/reference/v2s.md`` section 2): two (5 x 1) convolutions over time with
+ReLU and batch-norm (eps 1e-3), two bidirectional LSTMs of 64 units per direction, a query from
+the **last** time step, softmax attention over the 125 steps, then Dense 64 ReLU -> Dense 32 ->
+Dense 36.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from tsreprog.backbones._base import AcousticModel, BackboneCfg
+from tsreprog.backbones._registry import register_backbone
+from tsreprog.frontend import LogMelFrontend
+
+__all__ = ["AttRNN", "TinyNet"]
+
+#: Class names of the 36-way speech-commands head, in the reference's index order.
+SPEECH_COMMANDS_CLASSES: tuple[str, ...] = (
+    "_silence_",
+    "nine",
+    *"yes no up down left right on off stop go zero one two three four five six seven eight".split(),
+    *"backward bed bird cat dog follow forward happy house learn marvin sheila tree visual wow".split(),
+)
+
+
+class AttRNN(nn.Module):
+    """Attention-RNN network on log-mel features.
+
+    Shapes
+    ------
+    ``logmel (batch, n_mels, frames) -> logits (batch, num_classes)``.
+    """
+
+    def __init__(self, n_mels: int = 80, num_classes: int = 36, rnn_units: int = 64) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=(5, 1), padding=(2, 0))
+        self.bn1 = nn.BatchNorm2d(10, eps=1e-3, momentum=0.01)
+        self.conv2 = nn.Conv2d(10, 1, kernel_size=(5, 1), padding=(2, 0))
+        self.bn2 = nn.BatchNorm2d(1, eps=1e-3, momentum=0.01)
+        self.lstm1 = nn.LSTM(n_mels, rnn_units, batch_first=True, bidirectional=True)
+        self.lstm2 = nn.LSTM(2 * rnn_units, rnn_units, batch_first=True, bidirectional=True)
+        self.query = nn.Linear(2 * rnn_units, 2 * rnn_units)
+        self.fc1 = nn.Linear(2 * rnn_units, 64)
+        self.fc2 = nn.Linear(64, 32)
+        self.out = nn.Linear(32, num_classes)
+
+    def forward(self, logmel: Tensor, return_extras: bool = False) -> Tensor | tuple[Tensor, dict]:
+        # (batch, n_mels, frames) -> (batch, 1, frames, n_mels): time is the conv's height axis
+        x = logmel.transpose(1, 2).unsqueeze(1)
+        x = self.bn1(torch.relu(self.conv1(x)))
+        x = self.bn2(torch.relu(self.conv2(x)))
+        x = x.squeeze(1)
+        h, _ = self.lstm1(x)
+        h, _ = self.lstm2(h)
+        q = self.query(h[:, -1])
+        scores = torch.softmax(torch.bmm(h, q.unsqueeze(-1)).squeeze(-1), dim=-1)
+        context = torch.bmm(scores.unsqueeze(1), h).squeeze(1)
+        emb = self.fc2(torch.relu(self.fc1(context)))
+        logits = self.out(emb)
+        if return_extras:
+            return logits, {"attention": scores, "embedding": emb}
+        return logits
+
+
+class TinyNet(nn.Module):
+    """A very small network for fast tests (not meant for accuracy).
+
+    Shapes
+    ------
+    ``logmel (batch, n_mels, frames) -> logits (batch, num_classes)``.
+    """
+
+    def __init__(self, n_mels: int = 16, num_classes: int = 36, hidden: int = 16) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(n_mels, hidden, kernel_size=3, padding=1)
+        self.emb = nn.Linear(hidden, 8)
+        self.out = nn.Linear(8, num_classes)
+
+    def forward(self, logmel: Tensor, return_extras: bool = False) -> Tensor | tuple[Tensor, dict]:
+        h = torch.relu(self.conv(logmel))  # (batch, hidden, frames)
+        scores = torch.softmax(h.mean(dim=1), dim=-1)  # attention-like weights over frames
+        emb = self.emb((h * scores.unsqueeze(1)).sum(-1))
+        logits = self.out(torch.relu(emb))
+        if return_extras:
+            return logits, {"attention": scores, "embedding": emb}
+        return logits
+
+
+ATTRNN_CFG = BackboneCfg(
+    name="attrnn",
+    file="attrnn_synth.pt",
+    sample_rate=16000,
+    input_samples=16000,
+    num_classes=36,
+    label_names=SPEECH_COMMANDS_CLASSES,
+    frontend={"n_fft": 1024, "hop_length": 128, "pad": 448, "n_mels": 80, "f_min": 40.0},
+    license="Apache-2.0",
+    origin="trained by `tsreprog pretrain` on a corpus synthesized with espeak-ng",
+    notes="de Andrade et al. 2018 architecture; see tsreprog/pretrained/MODEL_CARD.md",
+)
+
+TINY_CFG = BackboneCfg(
+    name="tiny-test",
+    file=None,
+    sample_rate=16000,
+    input_samples=1600,
+    num_classes=36,
+    label_names=SPEECH_COMMANDS_CLASSES,
+    frontend={"n_fft": 256, "hop_length": 64, "pad": 96, "n_mels": 16, "f_min": 40.0},
+    license="Apache-2.0",
+    origin="random initialisation with a fixed seed; for tests only",
+    notes="0.1-s input window, tiny convolutional net: fast, not accurate",
+)
+
+
+def _build(cfg: BackboneCfg, net: nn.Module) -> AcousticModel:
+    frontend = LogMelFrontend(sample_rate=cfg.sample_rate, f_max=cfg.sample_rate / 2, **cfg.frontend)
+    return AcousticModel(frontend, net, cfg)
+
+
+@register_backbone(ATTRNN_CFG)
+def attrnn() -> AcousticModel:
+    """The attention-RNN of de Andrade et al. (2018) with its log-mel front end."""
+    return _build(ATTRNN_CFG, AttRNN(n_mels=ATTRNN_CFG.frontend["n_mels"]))
+
+
+@register_backbone(TINY_CFG)
+def tiny_test() -> AcousticModel:
+    """A tiny backbone with a 1600-sample window, for tests and quick experiments."""
+    return _build(TINY_CFG, TinyNet(n_mels=TINY_CFG.frontend["n_mels"]))

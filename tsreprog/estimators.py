@@ -1,0 +1,576 @@
+"""ReprogramClassifier: Voice2Series-style reprogramming behind the scikit-learn API."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from tsreprog.backbones import create_backbone, get_backbone_cfg, state_dict_sha256
+from tsreprog.mapping import LinearMapping, ManyToOneMapping, assign_many_to_one, greedy_assignment
+from tsreprog.model import ReprogrammedModel
+from tsreprog.reprogram import PLACEMENTS, InputReprogrammer, place_series
+from tsreprog.training import train_loop
+
+__all__ = ["ReprogramClassifier"]
+
+_PREDICT_BATCH = 256
+
+
+def _resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; use 'cpu'")
+    return dev
+
+
+def _is_nested_frame(X) -> bool:
+    return (
+        isinstance(X, pd.DataFrame)
+        and X.shape[1] > 0
+        and X.dtypes.eq(object).all()
+        and X.shape[0] > 0
+        and isinstance(X.iloc[0, 0], (pd.Series, np.ndarray, list))
+    )
+
+
+def _as_ragged(X) -> list[np.ndarray] | None:
+    """Return a list of 1-D float arrays when X is a ragged collection, else None."""
+    if _is_nested_frame(X):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"X has {X.shape[1]} channels (columns of the nested frame); ReprogramClassifier "
+                "takes univariate series: pass one column"
+            )
+        return [np.asarray(v, dtype=np.float64).ravel() for v in X.iloc[:, 0]]
+    if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
+        items = list(X)
+        if not items or not all(hasattr(v, "__len__") for v in items):
+            return None
+        arrs = []
+        for v in items:
+            a = np.asarray(v)
+            if a.dtype == object or a.ndim == 0:
+                return None  # let sklearn's validation raise its usual error
+            if a.ndim == 2 and a.shape[0] == 1:
+                a = a[0]
+            if a.ndim != 1:
+                raise ValueError(
+                    f"each series must be 1-D (or (1, length)); got an item of shape {a.shape}: "
+                    "ReprogramClassifier takes univariate series"
+                )
+            arrs.append(a)
+        if len({len(a) for a in arrs}) > 1:
+            out = []
+            for a in arrs:
+                if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+                    raise ValueError(f"series must hold real numbers, got dtype {a.dtype}")
+                out.append(a.astype(np.float64))
+            return out
+    return None
+
+
+def _check_series(series: list[np.ndarray]) -> None:
+    if len(series) == 0:
+        raise ValueError("X holds no series; need at least one (n_series >= 1)")
+    for i, s in enumerate(series):
+        if len(s) == 0:
+            raise ValueError(f"series {i} is empty; every series needs at least one value")
+        if not np.isfinite(s).all():
+            raise ValueError(
+                f"series {i} contains NaN or infinity; ReprogramClassifier needs finite values. "
+                "For NaN-padded variable-length data, strip the padding and pass a list of 1-D "
+                "arrays (tsreprog.data.ucr does this)."
+            )
+
+
+class ReprogramClassifier(ClassifierMixin, BaseEstimator):
+    """Classify univariate time series by reprogramming a frozen acoustic model.
+
+    A series is placed into the backbone's one-second input window, a trainable perturbation θ
+    is added, the frozen speech-command model computes its 36 source logits and a label mapping
+    turns them into target classes (Voice2Series; Yang, Tsai & Chen, ICML 2021). Only θ (and the
+    linear mapping, if chosen) is trained.
+
+    Parameters
+    ----------
+    backbone : str, default="attrnn"
+        A name from :func:`tsreprog.list_backbones`.
+    weights : "default", None or path, default="default"
+        Backbone weights: the shipped pretrained file, ``None`` for a random initialisation
+        seeded by ``random_state`` (the control that shows whether pretraining helps), or a
+        file written by ``tsreprog pretrain``.
+    placement : {"pad", "repeat", "resample"}, default="repeat"
+        How the series enters the window (see :func:`tsreprog.reprogram.place_series`).
+        Voice2Series used ``"pad"``; tiling (``"repeat"`` with ``n_repeats="fill"``) makes the
+        series a periodic sound the front end can hear.
+    n_repeats : int or "fill", default="fill"
+        Copies for ``placement="repeat"``.
+    resample_length : int or None, default=None
+        Resample every series to this length before placing it.
+    mask : bool, default=False
+        Zero θ where the series sits (the paper's ``M``; the released code does not).
+    dropout : float in [0, 1), default=0.0
+        Dropout on θ while training only.
+    l2 : float >= 0, default=0.0
+        Coefficient of ``sum(θ²)`` added to the loss (Voice2Series' code: 0.05).
+    mapping : {"many_to_one", "linear"}, default="many_to_one"
+    n_map : int or None, default=None
+        Source classes per target for many-to-one; ``None`` gives ``36 // n_classes``.
+    map_assignment : {"ordered", "random", "frequency"}, default="random"
+        ``ordered`` as the released code, ``random`` as the paper, ``frequency``: each target
+        gets the source classes the un-reprogrammed model predicts most for its training
+        series (greedy, no sharing).
+    lr : float > 0, default=0.05
+        Adam learning rate.
+    lr_schedule : {"constant", "cosine", "v2s"}, default="constant"
+        ``v2s``: Keras' per-step decay ``lr / (1 + 0.48 t)`` of the released code.
+    epochs : int >= 1, default=100
+    batch_size : int >= 1, default=32
+    validation_fraction : float in (0, 1) or None, default=0.2
+        Stratified share of the training data held out for model selection and early stopping
+        (never the test set). ``None``: select on training loss. Falls back to training loss
+        with a warning when a class has too few series to split.
+    patience : int or None, default=20
+        Stop after this many epochs without improvement; ``None`` runs all epochs.
+    device : str, default="auto"
+        ``"auto"`` uses CUDA when available, else CPU.
+    random_state : int, RandomState or None, default=None
+        Drives θ's initialisation, the mapping, the split, batch order and dropout.
+    verbose : bool, default=False
+        Progress bar and a line with the trainable-parameter count.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Series length seen in fit (only when all series had the same length).
+    theta_ : ndarray of shape (window,)
+        The learned perturbation.
+    mapping_matrix_ : ndarray of shape (n_source, n_classes), bool, or None for ``linear``.
+    linear_map_ : dict of ndarrays or None
+    history_ : dict of lists
+        Per epoch: ``epoch``, ``train_loss``, ``lr`` and, with validation, ``val_loss`` and
+        ``val_accuracy``.
+    best_epoch_ : int
+    n_iter_ : int
+        Epochs run.
+    n_trainable_params_ : int
+    backbone_sha256_ : str
+        Content hash of the backbone weights used; checked when the estimator is unpickled.
+    fit_time_ : float, seconds
+
+    Examples
+    --------
+    >>> from tsreprog import ReprogramClassifier
+    >>> clf = ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0)
+    >>> X = np.random.RandomState(0).randn(20, 50); y = np.repeat([0, 1], 10)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        "backbone": [str],
+        "weights": [str, os.PathLike, None],
+        "placement": [StrOptions(set(PLACEMENTS))],
+        "n_repeats": [Interval(Integral, 1, None, closed="left"), StrOptions({"fill"})],
+        "resample_length": [Interval(Integral, 1, None, closed="left"), None],
+        "mask": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "mapping": [StrOptions({"many_to_one", "linear"})],
+        "n_map": [Interval(Integral, 1, None, closed="left"), None],
+        "map_assignment": [StrOptions({"ordered", "random", "frequency"})],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine", "v2s"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        backbone: str = "attrnn",
+        weights="default",
+        *,
+        placement: str = "repeat",
+        n_repeats: int | str = "fill",
+        resample_length: int | None = None,
+        mask: bool = False,
+        dropout: float = 0.0,
+        l2: float = 0.0,
+        mapping: str = "many_to_one",
+        n_map: int | None = None,
+        map_assignment: str = "random",
+        lr: float = 0.05,
+        lr_schedule: str = "constant",
+        epochs: int = 100,
+        batch_size: int = 32,
+        validation_fraction: float | None = 0.2,
+        patience: int | None = 20,
+        device: str = "auto",
+        random_state=None,
+        verbose: bool = False,
+    ) -> None:
+        self.backbone = backbone
+        self.weights = weights
+        self.placement = placement
+        self.n_repeats = n_repeats
+        self.resample_length = resample_length
+        self.mask = mask
+        self.dropout = dropout
+        self.l2 = l2
+        self.mapping = mapping
+        self.n_map = n_map
+        self.map_assignment = map_assignment
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def v2s_paper(cls, **overrides) -> ReprogramClassifier:
+        """The settings of the published Voice2Series code (frozen AttRNN, "mod 1").
+
+        Zero padding at offset 0, θ over the whole window (the code's mask is unused),
+        dropout 0.4 on θ (training only here: the original also applied it at test time),
+        L2 0.05, ordered maximal many-to-one mapping, Adam 0.05 with per-step decay 0.48,
+        batch 32, 100 epochs. Model selection uses a validation split of the training data,
+        never the test set.
+        """
+        params = dict(
+            placement="pad",
+            n_repeats=1,
+            mask=False,
+            dropout=0.4,
+            l2=0.05,
+            mapping="many_to_one",
+            n_map=None,
+            map_assignment="ordered",
+            lr=0.05,
+            lr_schedule="v2s",
+            epochs=100,
+            batch_size=32,
+            validation_fraction=0.1,
+            patience=None,
+        )
+        params.update(overrides)
+        return cls(**params)
+
+    # ------------------------------------------------------------------ input handling
+    def _validate_X(self, X, reset: bool) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        """Return (2-D float array or None, list of 1-D series)."""
+        ragged = _as_ragged(X)
+        if ragged is not None:
+            _check_series(ragged)
+            if reset and hasattr(self, "n_features_in_"):
+                del self.n_features_in_
+            return None, ragged
+        if isinstance(X, np.ndarray) and X.ndim == 3:
+            if X.shape[1] != 1:
+                raise ValueError(
+                    f"X has {X.shape[1]} channels (shape {X.shape}); ReprogramClassifier takes "
+                    "univariate series (n_series, length) or (n_series, 1, length)"
+                )
+            X = X[:, 0, :]
+        Xa = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], copy=False)
+        return Xa, list(Xa)
+
+    # ------------------------------------------------------------------ building blocks
+    def _build_model(self, n_classes: int, backbone_seed: int, mapping_matrix) -> ReprogrammedModel:
+        bb = create_backbone(self.backbone, weights=self.weights, seed=backbone_seed)
+        window = bb.cfg.input_samples
+        rep = InputReprogrammer(window, mask=self.mask, dropout=self.dropout)
+        if self.mapping == "linear":
+            mp = LinearMapping(bb.cfg.num_classes, n_classes)
+        else:
+            mp = ManyToOneMapping(mapping_matrix)
+        return ReprogrammedModel(rep, bb, mp)
+
+    def _place(self, series: list[np.ndarray], window: int) -> tuple[torch.Tensor, torch.Tensor]:
+        placed, occupied = place_series(
+            series, window, self.placement, self.n_repeats, self.resample_length
+        )
+        occ = torch.from_numpy(occupied)
+        if len(occ) and bool((occ == occ[:1]).all()):
+            occ = occ[:1]  # the same for every series: keep one row
+        return torch.from_numpy(placed), occ
+
+    @staticmethod
+    def _rows(occ: torch.Tensor, idx) -> torch.Tensor:
+        return occ if occ.shape[0] == 1 else occ[idx]
+
+    def _source_probs(self, model, placed, occ, device) -> np.ndarray:
+        out = []
+        with torch.inference_mode():
+            for s in range(0, len(placed), _PREDICT_BATCH):
+                sl = slice(s, s + _PREDICT_BATCH)
+                logits = model.source_logits(placed[sl].to(device), self._rows(occ, sl).to(device))
+                out.append(torch.softmax(logits, -1).cpu())
+        return torch.cat(out).numpy()
+
+    def _log_proba(self, model, placed, occ, device) -> torch.Tensor:
+        out = []
+        with torch.inference_mode():
+            for s in range(0, len(placed), _PREDICT_BATCH):
+                sl = slice(s, s + _PREDICT_BATCH)
+                out.append(model(placed[sl].to(device), self._rows(occ, sl).to(device)).cpu())
+        return torch.cat(out)
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> ReprogramClassifier:
+        """Learn θ (and the mapping) on training series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, length) or (n_series, 1, length), a pandas or
+            sktime nested DataFrame, or a list of 1-D arrays of different lengths.
+        y : array-like of shape (n_series,)
+            Labels of any hashable type.
+
+        Returns
+        -------
+        self
+        """
+        t0 = time.perf_counter()
+        Xa, series = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError("ReprogramClassifier requires y to be passed, but the target y is None")
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(series):
+            raise ValueError(f"X has {len(series)} series but y has {len(y)} labels")
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        classes = encoder.classes_
+        if len(classes) < 2:
+            raise ValueError(
+                f"y holds a single class ({classes[0]!r}); a classifier needs at least 2 classes"
+            )
+        y_enc = encoder.transform(y)
+        cfg = get_backbone_cfg(self.backbone)
+        n_classes = len(classes)
+        if self.mapping == "many_to_one" and n_classes > cfg.num_classes:
+            raise ValueError(
+                f"{n_classes} classes but the backbone has only {cfg.num_classes} source classes; "
+                "mapping='many_to_one' needs n_classes <= n_source: use mapping='linear'"
+            )
+        device = _resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        backbone_seed = int(rng.randint(np.iinfo(np.int32).max))
+        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(torch_seed)
+            state = self._fit_torch(series, y_enc, n_classes, cfg, device, rng, backbone_seed,
+                                    torch_seed)
+
+        # assign fitted state only now: an exception above leaves the estimator unfitted
+        self.classes_ = classes
+        for k, v in state.items():
+            setattr(self, k, v)
+        self.backbone_seed_ = backbone_seed
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    def _fit_torch(self, series, y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed):
+        window = cfg.input_samples
+        placed, occ = self._place(series, window)
+        y_t = torch.from_numpy(y_enc).long()
+
+        # validation split of the training data (stratified), never the test set
+        idx_all = np.arange(len(series))
+        tr_idx, va_idx = idx_all, None
+        if self.validation_fraction is not None:
+            counts = np.bincount(y_enc, minlength=n_classes)
+            n_val = int(np.ceil(self.validation_fraction * len(series)))
+            if counts.min() >= 2 and n_classes <= n_val <= len(series) - n_classes:
+                tr_idx, va_idx = train_test_split(
+                    idx_all, test_size=n_val, stratify=y_enc, random_state=rng
+                )
+            else:
+                warnings.warn(
+                    f"cannot hold out a stratified validation_fraction={self.validation_fraction}"
+                    f" of {len(series)} series with class counts {counts.tolist()}; selecting "
+                    "the epoch on training loss instead",
+                    UserWarning,
+                    stacklevel=3,
+                )
+
+        mapping_matrix = None
+        if self.mapping == "many_to_one":
+            if self.map_assignment == "frequency":
+                mapping_matrix = assign_many_to_one(cfg.num_classes, n_classes, self.n_map)
+            else:
+                mapping_matrix = assign_many_to_one(
+                    cfg.num_classes, n_classes, self.n_map, self.map_assignment, rng
+                )
+        model = self._build_model(n_classes, backbone_seed, mapping_matrix).to(device)
+        if self.mapping == "many_to_one" and self.map_assignment == "frequency":
+            model.eval()
+            probs = self._source_probs(model, placed[tr_idx], self._rows(occ, tr_idx), device)
+            scores = np.stack(
+                [probs[y_enc[tr_idx] == c].mean(0) for c in range(n_classes)], axis=1
+            )
+            m = cfg.num_classes // n_classes if self.n_map is None else self.n_map
+            mapping_matrix = greedy_assignment(scores, m)
+            model.mapping = ManyToOneMapping(mapping_matrix).to(device)
+
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        n_trainable, n_total = model.count_parameters()
+        if self.verbose:
+            print(
+                f"ReprogramClassifier: trainable params {n_trainable:,} of {n_total:,} "
+                f"({100 * n_trainable / n_total:.2f}%), {len(tr_idx)} training series, "
+                f"{0 if va_idx is None else len(va_idx)} validation series, device {device}"
+            )
+        opt = torch.optim.Adam(trainable, lr=self.lr, eps=1e-7)
+        steps_per_epoch = int(np.ceil(len(tr_idx) / self.batch_size))
+        sched = None
+        if self.lr_schedule == "cosine":
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs * steps_per_epoch)
+        elif self.lr_schedule == "v2s":
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 0.48 * t))
+
+        tr_placed = placed[tr_idx].to(device)
+        tr_occ = self._rows(occ, tr_idx).to(device)
+        tr_y = y_t[tr_idx].to(device)
+        theta = model.reprogrammer.theta
+
+        def step_loss(idx):
+            out = model(tr_placed[idx], self._rows(tr_occ, idx))
+            loss = torch.nn.functional.nll_loss(out, tr_y[idx])
+            if self.l2:
+                loss = loss + self.l2 * theta.square().sum()
+            return loss
+
+        evaluate = None
+        if va_idx is not None:
+            va_placed, va_occ, va_y = placed[va_idx], self._rows(occ, va_idx), y_t[va_idx]
+
+            def evaluate():
+                lp = self._log_proba(model, va_placed, va_occ, device)
+                loss = torch.nn.functional.nll_loss(lp, va_y).item()
+                return loss, (lp.argmax(1) == va_y).float().mean().item()
+
+        gen = torch.Generator().manual_seed(torch_seed)
+        res = train_loop(
+            model,
+            step_loss,
+            len(tr_idx),
+            opt,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            generator=gen,
+            evaluate=evaluate,
+            patience=self.patience,
+            scheduler=sched,
+            verbose=bool(self.verbose),
+            desc="ReprogramClassifier",
+        )
+        model.eval()
+        self._model = model
+        self._device = device
+        lin = None
+        if self.mapping == "linear":
+            lin = {k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()}
+        return {
+            "theta_": theta.detach().cpu().numpy().copy(),
+            "mapping_matrix_": mapping_matrix,
+            "linear_map_": lin,
+            "history_": res.history,
+            "best_epoch_": res.best_epoch,
+            "n_iter_": len(res.history["epoch"]),
+            "n_trainable_params_": n_trainable,
+            "backbone_sha256_": state_dict_sha256(model.backbone),
+        }
+
+    # ------------------------------------------------------------------ predict
+    def _get_model(self) -> ReprogrammedModel:
+        model = getattr(self, "_model", None)
+        if model is None:
+            model = self._restore_model()
+        return model
+
+    def _restore_model(self) -> ReprogrammedModel:
+        device = _resolve_device(self.device) if self.device != "auto" else torch.device("cpu")
+        model = self._build_model(len(self.classes_), self.backbone_seed_, self.mapping_matrix_)
+        sha = state_dict_sha256(model.backbone)
+        if sha != self.backbone_sha256_:
+            raise ValueError(
+                f"the backbone {self.backbone!r} (weights={self.weights!r}) now has sha256 {sha}, "
+                f"but this estimator was fitted with {self.backbone_sha256_}: the weights file "
+                "changed. Load the estimator where the original weights are available, or refit."
+            )
+        with torch.no_grad():
+            model.reprogrammer.theta.copy_(torch.from_numpy(self.theta_))
+        if self.linear_map_ is not None:
+            model.mapping.load_state_dict({k: torch.from_numpy(v) for k, v in self.linear_map_.items()})
+        model.eval().to(device)
+        self._model, self._device = model, device
+        return model
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities of the classes, shape (n_series, n_classes)."""
+        check_is_fitted(self)
+        _, series = self._validate_X(X, reset=False)
+        model = self._get_model()
+        placed, occ = self._place(series, model.reprogrammer.window)
+        return self._log_proba(model, placed, occ, self._device).double().numpy()
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_series, n_classes); rows sum to 1."""
+        lp = self.predict_log_proba(X)
+        p = np.exp(lp - lp.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels (``classes_[argmax(predict_proba)]``), shape (n_series,)."""
+        return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict:
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        state = dict(state)
+        state.pop("_model", None)
+        state.pop("_device", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if hasattr(super(), "__setstate__"):
+            super().__setstate__(state)
+        else:  # pragma: no cover
+            self.__dict__.update(state)
+        if "theta_" in self.__dict__:
+            self._restore_model()  # verifies the backbone's checksum now
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The front end standardises each input on its own, so a series' scale is invisible
+        # and the 2-feature blobs of check_classifiers_train carry almost no audible signal:
+        # the tiny test backbone cannot reach the 0.83 accuracy that check demands.
+        tags.classifier_tags.poor_score = True
+        return tags

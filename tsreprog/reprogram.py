@@ -1,0 +1,186 @@
+"""Input reprogramming: place a univariate series into the model's window and add a trainable θ.
+
+``x' = place(x) + dropout(M ⊙ θ)`` with θ of shape ``(window,)`` (Voice2Series, Sec. 3.2).
+
+Placements (:func:`place_series`):
+
+- ``"pad"``: the series at offset 0, zeros after it (Voice2Series' default, ``seg=1``).
+- ``"repeat"``: ``n_repeats`` copies at equal spacing, as Voice2Series' ``SegZeroPadding1D``:
+  ``k = window // L`` slots, copy ``j`` starts at ``j * (k // m) * L``. ``n_repeats="fill"``
+  tiles the series ``k`` times, so a series of length ``L`` becomes a periodic sound with
+  fundamental ``sample_rate / L``.
+- ``"resample"``: the series stretched (or shrunk) to ``resample_length`` samples, then padded.
+
+``resample_length`` also applies before ``"pad"``/``"repeat"`` when given. A series longer than
+the window is resampled down to the window with a warning; it is never cut.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from scipy import signal
+from torch import Tensor, nn
+
+__all__ = ["PLACEMENTS", "InputReprogrammer", "place_series", "resample_series"]
+
+PLACEMENTS = ("pad", "repeat", "resample")
+
+
+def resample_series(x: np.ndarray, length: int, method: str = "linear") -> np.ndarray:
+    """Resample a 1-D series to ``length`` samples.
+
+    ``method="linear"`` interpolates between samples (endpoints kept); ``"fft"`` uses
+    :func:`scipy.signal.resample` (band-limited, assumes a periodic series).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) == length:
+        return x.copy()
+    if method == "linear":
+        if len(x) == 1:
+            return np.full(length, x[0])
+        return np.interp(np.linspace(0, len(x) - 1, length), np.arange(len(x)), x)
+    if method == "fft":
+        return signal.resample(x, length)
+    raise ValueError(f"resample method must be 'linear' or 'fft', got {method!r}")
+
+
+def _copy_offsets(length: int, window: int, n_repeats: int | str) -> list[int]:
+    slots = window // length
+    if n_repeats == "fill":
+        m = slots
+    else:
+        m = int(n_repeats)
+        if m > slots:
+            warnings.warn(
+                f"{m} copies of a series of length {length} do not fit in a window of {window} "
+                f"samples; using {slots} (the most that fit without overlap)",
+                stacklevel=4,
+            )
+            m = slots
+    spacing = slots // m
+    return [j * spacing * length for j in range(m)]
+
+
+def place_series(
+    series: Sequence[np.ndarray],
+    window: int,
+    placement: str = "pad",
+    n_repeats: int | str = 1,
+    resample_length: int | None = None,
+    resample_method: str = "linear",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Place univariate series into a window.
+
+    Parameters
+    ----------
+    series : sequence of 1-D arrays
+        Series of any lengths (each placed on its own).
+    window : int
+        Samples of the model's input window.
+    placement : {"pad", "repeat", "resample"}
+    n_repeats : int or "fill"
+        Copies for ``"repeat"``.
+    resample_length : int or None
+        Resample each series to this length first (required meaning for ``"resample"``;
+        ``None`` there means the whole window).
+    resample_method : {"linear", "fft"}
+
+    Returns
+    -------
+    placed : ndarray of shape (n_series, window), float32
+    occupied : ndarray of shape (n_series, window), bool
+        Where a copy of the series sits (``M = ~occupied`` in the paper's notation).
+    """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    if placement == "resample" and resample_length is None:
+        resample_length = window
+    if resample_length is not None and not 1 <= resample_length <= window:
+        raise ValueError(
+            f"resample_length={resample_length} must be between 1 and the window ({window})"
+        )
+    n = len(series)
+    placed = np.zeros((n, window), dtype=np.float32)
+    occupied = np.zeros((n, window), dtype=bool)
+    too_long = 0
+    for i, x in enumerate(series):
+        x = np.asarray(x, dtype=np.float64)
+        if resample_length is not None:
+            x = resample_series(x, resample_length, resample_method)
+        elif len(x) > window:
+            too_long += 1
+            x = resample_series(x, window, resample_method)
+        L = len(x)
+        offsets = _copy_offsets(L, window, n_repeats) if placement == "repeat" else [0]
+        for off in offsets:
+            placed[i, off : off + L] += x
+            occupied[i, off : off + L] = True
+    if too_long:
+        warnings.warn(
+            f"{too_long} series are longer than the {window}-sample window and were resampled "
+            "down to fit (never truncated); pass resample_length to choose the length",
+            stacklevel=2,
+        )
+    return placed, occupied
+
+
+class InputReprogrammer(nn.Module):
+    """Trainable additive perturbation θ over the model's input window.
+
+    Parameters
+    ----------
+    window : int
+        Samples of the input window (16000 for 1 s at 16 kHz).
+    mask : bool
+        Zero θ where the series sits (the paper's ``M``); the released V2S code does not.
+    dropout : float in [0, 1)
+        Dropout on θ during training only; one mask per step, shared by the batch (θ is one
+        vector, as in Voice2Series' ``ARTLayer``). Never applied in eval mode.
+    init : {"glorot", "zeros"}
+        Glorot-uniform is Keras' default, ``U(±sqrt(6 / (window + 1)))``.
+
+    Shapes
+    ------
+    ``placed (batch, window)``, ``occupied (batch or 1, window)`` -> ``(batch, window)``;
+    autograd: yes, to θ.
+    """
+
+    def __init__(
+        self, window: int = 16000, mask: bool = False, dropout: float = 0.0, init: str = "glorot"
+    ) -> None:
+        super().__init__()
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.window = window
+        self.mask = mask
+        self.dropout = dropout
+        theta = torch.zeros(window)
+        if init == "glorot":
+            bound = math.sqrt(6.0 / (window + 1))
+            theta.uniform_(-bound, bound)
+        elif init != "zeros":
+            raise ValueError(f"init must be 'glorot' or 'zeros', got {init!r}")
+        self.theta = nn.Parameter(theta)
+        self.enabled = True
+
+    def perturbation(self, occupied: Tensor | None = None) -> Tensor:
+        """Effective perturbation ``dropout(M ⊙ θ)``: shape (1, window) or (batch, window)."""
+        theta = self.theta.unsqueeze(0)
+        if not self.enabled:
+            return torch.zeros_like(theta)
+        if self.training and self.dropout > 0:
+            theta = nn.functional.dropout(theta, self.dropout, training=True)
+        if self.mask and occupied is not None:
+            theta = theta * (~occupied).to(theta.dtype)
+        return theta
+
+    def forward(self, placed: Tensor, occupied: Tensor | None = None) -> Tensor:
+        return placed + self.perturbation(occupied)
+
+    def extra_repr(self) -> str:
+        return f"window={self.window}, mask={self.mask}, dropout={self.dropout}"

@@ -1,0 +1,194 @@
+"""THE training loop, shared by ``ReprogramClassifier.fit``, backbone pretraining and fine-tuning.
+
+Why a small loop of our own rather than skorch: the step here is not "model(X) -> loss" on a
+dataset — the fast path feeds precomputed spectra, the batch order must come from a local
+``torch.Generator`` (never the global seed), the best epoch is restored from an in-memory copy
+of the trainable tensors only, and the estimator's fitted state must be assigned only once the
+loop has ended. skorch would wrap our estimator in a second scikit-learn estimator and bring its
+own contract; the loop below is ~150 lines and is tested directly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["TrainResult", "train_loop"]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_loop` returns.
+
+    Attributes
+    ----------
+    history : dict of lists
+        ``epoch``, ``train_loss``, ``lr`` and, with a validation function, ``val_loss`` and
+        ``val_accuracy`` (one entry per finished epoch).
+    best_epoch : int
+        1-based epoch whose weights were restored.
+    stopped_early, interrupted : bool
+    n_steps : int
+    """
+
+    history: dict = field(default_factory=dict)
+    best_epoch: int = 0
+    best_score: float = math.inf
+    stopped_early: bool = False
+    interrupted: bool = False
+    n_steps: int = 0
+
+
+def _trainable_state(model: nn.Module) -> dict:
+    """Copy of what training changes: parameters with gradients and buffers of trained modules."""
+    state = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
+    for mod_name, mod in model.named_modules():
+        if mod.training:
+            for b_name, b in mod.named_buffers(recurse=False):
+                state[f"{mod_name}.{b_name}" if mod_name else b_name] = b.detach().clone()
+    return state
+
+
+def train_loop(
+    model: nn.Module,
+    step_loss: Callable[[torch.Tensor], torch.Tensor],
+    n_train: int,
+    optimizer: torch.optim.Optimizer,
+    *,
+    epochs: int,
+    batch_size: int,
+    generator: torch.Generator,
+    evaluate: Callable[[], tuple[float, float]] | None = None,
+    patience: int | None = None,
+    tol: float = 1e-4,
+    scheduler=None,
+    scheduler_per: str = "step",
+    verbose: bool = False,
+    desc: str = "fit",
+    on_epoch_end: Callable[[int, dict, TrainResult], None] | None = None,
+    start_epoch: int = 0,
+    result: TrainResult | None = None,
+    restore_best: bool = True,
+) -> TrainResult:
+    """Mini-batch training with model selection and early stopping.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Put in train mode for steps and eval mode for ``evaluate``.
+    step_loss : callable
+        ``step_loss(indices: LongTensor) -> scalar loss`` for one mini-batch of training rows.
+    n_train : int
+        Number of training rows (indices are drawn from ``range(n_train)``).
+    optimizer : torch.optim.Optimizer
+    epochs, batch_size : int
+    generator : torch.Generator
+        Drives the batch order (reproducible, independent of the global RNG).
+    evaluate : callable or None
+        ``evaluate() -> (val_loss, val_accuracy)``; selection then uses validation loss.
+        Without it, selection uses the epoch's mean training loss.
+    patience : int or None
+        Stop after this many epochs without a ``tol`` improvement of the selection score.
+    scheduler : optional learning-rate scheduler, stepped per ``"step"`` or ``"epoch"``.
+    verbose : bool
+        Show a tqdm progress bar over epochs.
+    on_epoch_end : callable or None
+        ``on_epoch_end(epoch, best_state, result)``, e.g. to write a checkpoint.
+    start_epoch, result : resume a previous run (epochs already done, its result).
+    restore_best : bool
+        Load the best epoch's weights at the end (also after Ctrl-C).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ValueError
+        When the loss becomes NaN or infinite (with a suggestion to lower the learning rate).
+    """
+    res = result if result is not None else TrainResult()
+    hist = res.history
+    for key in ("epoch", "train_loss", "lr") + (("val_loss", "val_accuracy") if evaluate else ()):
+        hist.setdefault(key, [])
+    best_state = _trainable_state(model)
+    since_best = 0
+    bar = tqdm(
+        range(start_epoch, epochs), desc=desc, disable=not verbose, unit="epoch", leave=False
+    )
+    try:
+        for epoch in bar:
+            model.train()
+            order = torch.randperm(n_train, generator=generator)
+            total, count = 0.0, 0
+            for start in range(0, n_train, batch_size):
+                idx = order[start : start + batch_size]
+                loss = step_loss(idx)
+                if not torch.isfinite(loss):
+                    raise ValueError(
+                        f"the training loss became {loss.item()} at epoch {epoch + 1}; lower the "
+                        "learning rate (lr) or the l2 coefficient"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None and scheduler_per == "step":
+                    scheduler.step()
+                res.n_steps += 1
+                total += loss.item() * len(idx)
+                count += len(idx)
+            if scheduler is not None and scheduler_per == "epoch":
+                scheduler.step()
+            hist["epoch"].append(epoch + 1)
+            hist["train_loss"].append(total / max(count, 1))
+            hist["lr"].append(optimizer.param_groups[0]["lr"])
+            score = hist["train_loss"][-1]
+            if evaluate is not None:
+                model.eval()
+                val_loss, val_acc = evaluate()
+                hist["val_loss"].append(val_loss)
+                hist["val_accuracy"].append(val_acc)
+                score = val_loss
+            if score < res.best_score - tol or res.best_epoch == 0:
+                res.best_score, res.best_epoch = score, epoch + 1
+                best_state = _trainable_state(model)
+                since_best = 0
+            else:
+                since_best += 1
+            postfix = {"loss": f"{hist['train_loss'][-1]:.4f}"}
+            if evaluate is not None:
+                postfix["val_acc"] = f"{hist['val_accuracy'][-1]:.3f}"
+            bar.set_postfix(postfix)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch + 1, best_state, res)
+            if patience is not None and since_best >= patience:
+                res.stopped_early = True
+                break
+    except KeyboardInterrupt:
+        res.interrupted = True
+        warnings.warn(
+            f"training interrupted after {len(hist['epoch'])} epochs; keeping the best epoch "
+            f"so far ({res.best_epoch})",
+            stacklevel=2,
+        )
+    finally:
+        bar.close()
+    if restore_best and best_state:
+        model.load_state_dict(best_state, strict=False)
+    if not res.stopped_early and not res.interrupted and patience is not None and epochs > 0:
+        if res.best_epoch == len(hist["epoch"]) and len(hist["epoch"]) > 1:
+            warnings.warn(
+                f"the best epoch was the last one ({epochs}): training may not have converged; "
+                "consider more epochs",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+    return res
+

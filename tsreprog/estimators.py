@@ -356,10 +356,22 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            # nothing half-done survives: the estimator is as it was before this call
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y) -> ReprogramClassifier:
         t0 = time.perf_counter()
         Xa, series = self._validate_X(X, reset=True)
         if y is None:
-            raise ValueError("ReprogramClassifier requires y to be passed, but the target y is None")
+            raise ValueError(
+                "ReprogramClassifier requires y to be passed, but the target y is None"
+            )
         y = column_or_1d(y, warn=True)
         if len(y) != len(series):
             raise ValueError(f"X has {len(series)} series but y has {len(y)} labels")
@@ -368,7 +380,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         classes = encoder.classes_
         if len(classes) < 2:
             raise ValueError(
-                f"y holds a single class ({classes[0]!r}); a classifier needs at least 2 classes"
+                f"y holds one class ({classes[0]!r}); a classifier needs at least 2 classes"
             )
         y_enc = encoder.transform(y)
         cfg = get_backbone_cfg(self.backbone)
@@ -385,8 +397,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(torch_seed)
-            state = self._fit_torch(series, y_enc, n_classes, cfg, device, rng, backbone_seed,
-                                    torch_seed)
+            state = self._fit_torch(
+                series, y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed
+            )
 
         # assign fitted state only now: an exception above leaves the estimator unfitted
         self.classes_ = classes
@@ -432,9 +445,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         if self.mapping == "many_to_one" and self.map_assignment == "frequency":
             model.eval()
             probs = self._source_probs(model, placed[tr_idx], self._rows(occ, tr_idx), device)
-            scores = np.stack(
-                [probs[y_enc[tr_idx] == c].mean(0) for c in range(n_classes)], axis=1
-            )
+            scores = np.stack([probs[y_enc[tr_idx] == c].mean(0) for c in range(n_classes)], axis=1)
             m = cfg.num_classes // n_classes if self.n_map is None else self.n_map
             mapping_matrix = greedy_assignment(scores, m)
             model.mapping = ManyToOneMapping(mapping_matrix).to(device)
@@ -496,7 +507,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         self._device = device
         lin = None
         if self.mapping == "linear":
-            lin = {k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()}
+            lin = {
+                k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()
+            }
         return {
             "theta_": theta.detach().cpu().numpy().copy(),
             "mapping_matrix_": mapping_matrix,
@@ -528,7 +541,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         with torch.no_grad():
             model.reprogrammer.theta.copy_(torch.from_numpy(self.theta_))
         if self.linear_map_ is not None:
-            model.mapping.load_state_dict({k: torch.from_numpy(v) for k, v in self.linear_map_.items()})
+            model.mapping.load_state_dict(
+                {k: torch.from_numpy(v) for k, v in self.linear_map_.items()}
+            )
         model.eval().to(device)
         self._model, self._device = model, device
         return model
@@ -549,7 +564,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (``classes_[argmax(predict_proba)]``), shape (n_series,)."""
-        return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
 
     # ------------------------------------------------------------------ persistence
     def __getstate__(self) -> dict:

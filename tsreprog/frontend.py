@@ -96,7 +96,7 @@ def logmel_from_stft(
 def logmel(
     wave: Tensor, window: Tensor, fbank: Tensor, n_fft: int, hop_length: int, pad: int
 ) -> Tensor:
-    """Log-mel features of a batch of waveforms: ``wave (batch, samples) -> (batch, n_mels, frames)``."""
+    """Log-mel features of waveforms: ``wave (batch, samples) -> (batch, n_mels, frames)``."""
     return logmel_from_stft(stft(wave, window, n_fft, hop_length, pad), fbank)
 
 

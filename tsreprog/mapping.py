@@ -139,7 +139,7 @@ class ManyToOneMapping(nn.Module):
             )
         self.register_buffer("assignment", A)
         # log of (1/|B_c|) on mapped entries, -inf elsewhere
-        w = torch.where(A, -torch.log(A.sum(0, keepdim=True).float()), float("-inf"))
+        w = torch.where(A, -torch.log(A.sum(0, keepdim=True).double()), float("-inf"))
         self.register_buffer("log_weight", w)
 
     @property
@@ -148,7 +148,7 @@ class ManyToOneMapping(nn.Module):
 
     def forward(self, source_logits: Tensor) -> Tensor:
         log_p = torch.log_softmax(source_logits, dim=-1)
-        scores = torch.logsumexp(log_p.unsqueeze(-1) + self.log_weight, dim=-2)
+        scores = torch.logsumexp(log_p.unsqueeze(-1) + self.log_weight.to(log_p.dtype), dim=-2)
         return scores - torch.logsumexp(scores, dim=-1, keepdim=True)
 
 

@@ -69,7 +69,10 @@ class ReprogrammedModel(nn.Module):
         return self
 
     def logmel(
-        self, placed: Tensor, occupied: Tensor | None = None, spec: Tensor | None = None,
+        self,
+        placed: Tensor,
+        occupied: Tensor | None = None,
+        spec: Tensor | None = None,
         fast: bool = True,
     ) -> Tensor:
         """Log-mel features of the reprogrammed input, ``(batch, n_mels, frames)``."""

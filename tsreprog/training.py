@@ -75,6 +75,7 @@ def train_loop(
     on_epoch_end: Callable[[int, dict, TrainResult], None] | None = None,
     start_epoch: int = 0,
     result: TrainResult | None = None,
+    best_state: dict | None = None,
     restore_best: bool = True,
 ) -> TrainResult:
     """Mini-batch training with model selection and early stopping.
@@ -101,7 +102,8 @@ def train_loop(
         Show a tqdm progress bar over epochs.
     on_epoch_end : callable or None
         ``on_epoch_end(epoch, best_state, result)``, e.g. to write a checkpoint.
-    start_epoch, result : resume a previous run (epochs already done, its result).
+    start_epoch, result, best_state : resume a previous run (epochs already done, its result,
+        the best weights it kept).
     restore_best : bool
         Load the best epoch's weights at the end (also after Ctrl-C).
 
@@ -118,8 +120,9 @@ def train_loop(
     hist = res.history
     for key in ("epoch", "train_loss", "lr") + (("val_loss", "val_accuracy") if evaluate else ()):
         hist.setdefault(key, [])
-    best_state = _trainable_state(model)
-    since_best = 0
+    if best_state is None:
+        best_state = _trainable_state(model)
+    since_best = len(hist["epoch"]) - res.best_epoch if res.best_epoch else 0
     bar = tqdm(
         range(start_epoch, epochs), desc=desc, disable=not verbose, unit="epoch", leave=False
     )
@@ -191,4 +194,3 @@ def train_loop(
                 stacklevel=2,
             )
     return res
-

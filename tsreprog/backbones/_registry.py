@@ -40,7 +40,9 @@ def register_backbone(cfg: BackboneCfg) -> Callable:
 
     def deco(fn: Callable[[], AcousticModel]) -> Callable[[], AcousticModel]:
         if cfg.name in _ENTRYPOINTS:
-            warnings.warn(f"backbone {cfg.name!r} registered twice; the later one wins", stacklevel=2)
+            warnings.warn(
+                f"backbone {cfg.name!r} registered twice; the later one wins", stacklevel=2
+            )
         _ENTRYPOINTS[cfg.name] = fn
         _CFGS[cfg.name] = cfg
         return fn
@@ -200,4 +202,3 @@ def save_backbone_weights(model: AcousticModel, path: str | os.PathLike, meta: d
     text = json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
     atomic_write(path.with_suffix(".json"), lambda f: f.write(text), mode="w")
     return sha
-

@@ -14,16 +14,9 @@ from torch import Tensor, nn
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
 from tsreprog.backbones._registry import register_backbone
 from tsreprog.frontend import LogMelFrontend
+from tsreprog.labels import SPEECH_COMMANDS_CLASSES
 
 __all__ = ["AttRNN", "TinyNet"]
-
-#: Class names of the 36-way speech-commands head, in the reference's index order.
-SPEECH_COMMANDS_CLASSES: tuple[str, ...] = (
-    "_silence_",
-    "nine",
-    *"yes no up down left right on off stop go zero one two three four five six seven eight".split(),
-    *"backward bed bird cat dog follow forward happy house learn marvin sheila tree visual wow".split(),
-)
 
 
 class AttRNN(nn.Module):
@@ -117,7 +110,9 @@ TINY_CFG = BackboneCfg(
 
 
 def _build(cfg: BackboneCfg, net: nn.Module) -> AcousticModel:
-    frontend = LogMelFrontend(sample_rate=cfg.sample_rate, f_max=cfg.sample_rate / 2, **cfg.frontend)
+    frontend = LogMelFrontend(
+        sample_rate=cfg.sample_rate, f_max=cfg.sample_rate / 2, **cfg.frontend
+    )
     return AcousticModel(frontend, net, cfg)
 
 

@@ -1,0 +1,101 @@
+import json
+
+import pytest
+import torch
+
+from tsreprog.backbones import (
+    create_backbone,
+    get_backbone_cfg,
+    list_backbones,
+    save_backbone_weights,
+    state_dict_sha256,
+)
+from tsreprog.backbones._registry import _CFGS
+
+
+def test_registry_lists_the_backbones():
+    assert {"attrnn", "tiny-test"} <= set(list_backbones())
+    assert list_backbones("tiny*") == ["tiny-test"]
+
+
+@pytest.mark.parametrize("name", list_backbones())
+def test_forward_shape_attention_and_frozen_eval_invariance(name):
+    bb = create_backbone(name, weights=None, seed=0).freeze()
+    cfg = bb.cfg
+    wave = torch.randn(2, cfg.input_samples)
+    logits = bb(wave)
+    assert logits.shape == (2, cfg.num_classes) == (2, 36)
+    feats = bb.frontend(wave)
+    logits2, extras = bb.forward_features(feats, return_extras=True)
+    torch.testing.assert_close(logits2, logits)
+    torch.testing.assert_close(extras["attention"].sum(-1), torch.ones(2))
+    assert all(not p.requires_grad for p in bb.parameters())
+    # a frozen model in eval mode gives the same output twice (no dropout, running BN stats)
+    torch.testing.assert_close(bb(wave), logits)
+
+
+def test_attrnn_layer_sizes_match_the_reference():
+    bb = create_backbone("attrnn", weights=None)
+    n = sum(p.numel() for p in bb.network.parameters())
+    # Keras reports 201,225 trainable weights; PyTorch LSTMs carry a second bias vector
+    # (bias_hh, 4*64 per direction and layer = 1,024) that Keras does not have.
+    assert n == 201_225 + 1_024
+    assert bb.frontend.n_frames(16000) == 125
+
+
+def test_random_init_is_seeded():
+    a = state_dict_sha256(create_backbone("attrnn", weights=None, seed=3))
+    b = state_dict_sha256(create_backbone("attrnn", weights=None, seed=3))
+    c = state_dict_sha256(create_backbone("attrnn", weights=None, seed=4))
+    assert a == b != c
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="attrnn"):
+        create_backbone("resnet9000")
+
+
+def test_save_and_load_round_trip_with_checksum(tmp_path):
+    bb = create_backbone("tiny-test", weights=None, seed=5)
+    path = tmp_path / "w.pt"
+    sha = save_backbone_weights(bb, path, {"note": "test"})
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["sha256"] == sha and meta["note"] == "test"
+    loaded = create_backbone("tiny-test", weights=path)
+    assert state_dict_sha256(loaded) == state_dict_sha256(bb)
+
+
+def test_corrupted_or_truncated_file_gives_a_clear_error(tmp_path):
+    bb = create_backbone("tiny-test", weights=None)
+    path = tmp_path / "w.pt"
+    save_backbone_weights(bb, path, {})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="sha256"):
+        create_backbone("tiny-test", weights=path)
+    path.with_suffix(".json").unlink()  # no checksum to compare: torch cannot read it
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        create_backbone("tiny-test", weights=path)
+
+
+def test_shape_mismatch_names_the_keys(tmp_path):
+    bb = create_backbone("tiny-test", weights=None)
+    state = bb.state_dict()
+    state["network.out.weight"] = torch.zeros(10, 8)
+    del state["network.out.bias"]
+    path = tmp_path / "bad.pt"
+    torch.save(state, path)
+    with pytest.raises(ValueError, match=r"network\.out\.bias.*network\.out\.weight"):
+        create_backbone("tiny-test", weights=path)
+
+
+def test_missing_default_weights_name_the_file(monkeypatch):
+    cfg = get_backbone_cfg("attrnn")
+    monkeypatch.setitem(_CFGS, "attrnn", type(cfg)(**{**cfg.__dict__, "file": "nope.pt"}))
+    with pytest.raises(FileNotFoundError, match=r"nope\.pt.*tsreprog pretrain"):
+        create_backbone("attrnn", weights="default")
+
+
+def test_missing_path_is_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        create_backbone("tiny-test", weights=tmp_path / "none.pt")

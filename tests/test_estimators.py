@@ -1,0 +1,281 @@
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from tsreprog import ReprogramClassifier
+from tsreprog.backbones import create_backbone, save_backbone_weights, state_dict_sha256
+
+
+def fast(**kw):
+    params = dict(backbone="tiny-test", epochs=2, random_state=0)
+    params.update(kw)
+    return ReprogramClassifier(**params)
+
+
+@parametrize_with_checks([fast()], expected_failed_checks=lambda est: {})
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+def test_param_validation():
+    check_param_validation("ReprogramClassifier", fast())
+
+
+def test_learns_a_toy_problem_and_reports_its_history(toy_series):
+    X, y = toy_series
+    clf = fast(epochs=15, lr=0.05, validation_fraction=None, patience=None).fit(X, y)
+    assert clf.score(X, y) >= 0.9
+    assert set(clf.history_) >= {"epoch", "train_loss", "lr"}
+    assert len(clf.history_["train_loss"]) == clf.n_iter_ == 15
+    assert clf.n_trainable_params_ == 1600 == clf.theta_.size
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(1)])
+
+
+def test_validation_split_history_and_best_epoch(toy_series):
+    X, y = toy_series
+    clf = fast(epochs=6, validation_fraction=0.25, patience=None).fit(X, y)
+    assert len(clf.history_["val_loss"]) == 6 == len(clf.history_["val_accuracy"])
+    best = int(np.argmin(clf.history_["val_loss"])) + 1
+    assert clf.best_epoch_ == best
+
+
+def test_early_stopping_stops(toy_series):
+    X, y = toy_series
+    clf = fast(epochs=200, lr=1e-9, patience=2).fit(X, y)
+    assert clf.n_iter_ < 200
+
+
+def test_validation_falls_back_with_a_warning_when_classes_are_tiny():
+    X = np.random.RandomState(0).randn(5, 30)
+    y = np.array([0, 0, 0, 0, 1])
+    with pytest.warns(UserWarning, match="training loss"):
+        clf = fast().fit(X, y)
+    assert "val_loss" not in clf.history_
+
+
+def test_backbone_weights_are_bit_identical_after_fit(toy_series, tmp_path):
+    X, y = toy_series
+    path = tmp_path / "bb.pt"
+    save_backbone_weights(create_backbone("tiny-test", weights=None, seed=7), path, {})
+    before = {
+        k: v.clone() for k, v in create_backbone("tiny-test", weights=path).state_dict().items()
+    }
+    clf = fast(weights=str(path), epochs=3, lr=0.1).fit(X, y)
+    after = clf._model.backbone.state_dict()
+    assert before.keys() == after.keys()
+    for k in before:
+        assert torch.equal(before[k], after[k]), k
+    assert not np.allclose(clf.theta_, 0)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([-1, 1]),
+        np.array(["cat", "dog"]),
+        np.array([-1.0, 1.0]),
+        np.array([2.0, 7.0]),
+        np.array([True, False]),
+    ],
+)
+def test_labels_of_any_type_round_trip(toy_series, labels):
+    X, y = toy_series
+    yy = np.where(y == "sine", labels[0], labels[1])
+    clf = fast(epochs=10, validation_fraction=None).fit(X, yy)
+    assert set(clf.classes_) == set(labels)
+    pred = clf.predict(X)
+    assert pred.dtype == clf.classes_.dtype
+    assert (pred == yy).mean() >= 0.8  # -1 and 1 stay two classes
+
+
+def test_input_forms_give_the_same_predictions(toy_series):
+    X, y = toy_series
+    clf = fast().fit(X, y)
+    ref = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(X[:, None, :]), ref, rtol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(pd.DataFrame(X)), ref, rtol=1e-6)
+    nested = pd.DataFrame({"dim_0": [pd.Series(row) for row in X]})
+    np.testing.assert_allclose(clf.predict_proba(nested), ref, rtol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(list(X)), ref, rtol=1e-6)
+
+
+def test_variable_length_lists(toy_series):
+    X, y = toy_series
+    ragged = [row[: 25 + i % 15] for i, row in enumerate(X)]
+    clf = fast().fit(ragged, y)
+    assert not hasattr(clf, "n_features_in_")
+    assert clf.predict(ragged).shape == (len(y),)
+    assert clf.predict(X).shape == (len(y),)
+
+
+@pytest.mark.parametrize(
+    "X,match",
+    [
+        (np.full((4, 10), np.nan), "NaN"),
+        ([np.ones(5), np.array([1.0, np.inf, 2.0])], "NaN or infinity"),
+        ([np.ones(5), np.ones(0)], "empty"),
+        (np.zeros((4, 2, 10)), "channels"),
+        (np.zeros((0, 10)), "0 sample"),
+    ],
+)
+def test_bad_input_is_named(X, match):
+    y = np.array([0, 1] * (max(len(X), 2) // 2))[: len(X)]
+    with pytest.raises(ValueError, match=match):
+        fast().fit(X, y)
+
+
+def test_non_integer_float_labels_are_a_regression_target():
+    # scikit-learn's convention: 0.5 / 2.5 reads as continuous; pass such labels as strings
+    X = np.random.RandomState(0).randn(6, 20)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        fast().fit(X, np.array([0.5, 2.5, 0.5, 2.5, 0.5, 2.5]))
+    clf = fast(validation_fraction=None).fit(X, np.array(["0.5", "2.5"] * 3))
+    assert list(clf.classes_) == ["0.5", "2.5"]
+
+
+def test_one_class_and_predict_before_fit():
+    X = np.random.RandomState(0).randn(6, 20)
+    with pytest.raises(ValueError, match="one class"):
+        fast().fit(X, np.zeros(6))
+    with pytest.raises(NotFittedError):
+        fast().predict(X)
+
+
+def test_many_to_one_with_too_many_classes_suggests_linear():
+    X = np.random.RandomState(0).randn(80, 20)
+    y = np.arange(80) % 40
+    with pytest.raises(ValueError, match="linear"):
+        fast().fit(X, y)
+    clf = fast(mapping="linear", validation_fraction=None).fit(X, y)
+    assert clf.predict_proba(X).shape == (80, 40)
+    assert clf.n_trainable_params_ == 1600 + 36 * 40 + 40
+
+
+def test_failed_fit_leaves_the_estimator_unfitted(toy_series):
+    X, y = toy_series
+    clf = fast(lr=1e30, epochs=3, validation_fraction=None)  # loss blows up
+    with pytest.raises(ValueError, match="lower the learning rate"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # and a refit after a successful fit that then fails keeps nothing half-updated
+    good = fast().fit(X, y)
+    theta = good.theta_.copy()
+    with pytest.raises(ValueError):
+        good.fit(X[:, :0], y)
+    np.testing.assert_array_equal(good.theta_, theta)
+
+
+def test_pickle_and_joblib_round_trip(toy_series, tmp_path):
+    X, y = toy_series
+    clf = fast().fit(X, y)
+    ref = clf.predict_proba(X)
+    state = clf.__getstate__()
+    assert "_model" not in state  # no second copy of the backbone
+    assert not any(isinstance(v, torch.nn.Module) for v in state.values())
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), ref)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "clf.joblib").predict_proba(X), ref)
+
+
+def test_loading_with_a_different_backbone_file_fails_clearly(toy_series, tmp_path):
+    X, y = toy_series
+    path = tmp_path / "bb.pt"
+    save_backbone_weights(create_backbone("tiny-test", weights=None, seed=1), path, {})
+    clf = fast(weights=str(path)).fit(X, y)
+    blob = pickle.dumps(clf)
+    other = create_backbone("tiny-test", weights=None, seed=2)
+    save_backbone_weights(other, path, {})
+    with pytest.raises(ValueError, match=state_dict_sha256(other)):
+        pickle.loads(blob)
+
+
+def test_same_random_state_same_predictions(toy_series):
+    X, y = toy_series
+    a = fast(epochs=3, dropout=0.2, map_assignment="random").fit(X, y).predict_proba(X)
+    b = fast(epochs=3, dropout=0.2, map_assignment="random").fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    c = fast(epochs=3, dropout=0.2, random_state=1).fit(X, y).predict_proba(X)
+    assert not np.array_equal(a, c)
+
+
+def test_fit_does_not_touch_the_global_torch_rng(toy_series):
+    X, y = toy_series
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fast(dropout=0.3).fit(X, y)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("assignment", ["ordered", "random", "frequency"])
+def test_mapping_assignments_are_valid(toy_series, assignment):
+    X, y = toy_series
+    clf = fast(map_assignment=assignment, n_map=5).fit(X, y)
+    A = clf.mapping_matrix_
+    assert A.shape == (36, 2) and (A.sum(0) == 5).all() and A.sum(1).max() == 1
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(placement="pad"),
+        dict(placement="repeat", n_repeats=3, mask=True),
+        dict(placement="resample", resample_length=800),
+        dict(lr_schedule="cosine"),
+        dict(lr_schedule="v2s", l2=0.05, dropout=0.4),
+    ],
+)
+def test_settings_run(toy_series, kw):
+    X, y = toy_series
+    assert fast(**kw).fit(X, y).predict(X).shape == (len(y),)
+
+
+def test_v2s_paper_settings():
+    clf = ReprogramClassifier.v2s_paper(backbone="tiny-test")
+    p = clf.get_params()
+    assert p["placement"] == "pad" and p["dropout"] == 0.4 and p["l2"] == 0.05
+    assert p["map_assignment"] == "ordered" and p["lr_schedule"] == "v2s"
+    assert p["backbone"] == "tiny-test"
+
+
+def test_pipeline_grid_search_and_cross_validation(toy_series):
+    X, y = toy_series
+    pipe = make_pipeline(FunctionTransformer(lambda Z: Z * 2.0), fast())
+    assert cross_val_score(pipe, X, y, cv=3).shape == (3,)
+    grid = GridSearchCV(fast(), {"lr": [0.01, 0.1]}, cv=2).fit(X, y)
+    assert grid.best_params_["lr"] in (0.01, 0.1)
+    assert clone(grid.best_estimator_).get_params()["lr"] == grid.best_params_["lr"]
+
+
+def test_cuda_device_unavailable_is_a_clear_error(toy_series):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    X, y = toy_series
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        fast(device="cuda").fit(X, y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_cuda_end_to_end(toy_series):
+    X, y = toy_series
+    clf = fast(device="cuda").fit(X, y)
+    cpu = fast(device="cpu").fit(X, y)
+    assert clf.predict(X).shape == (len(y),)
+    np.testing.assert_allclose(clf.theta_, cpu.theta_, atol=1e-3)

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+from tsreprog.mapping import (
+    LinearMapping,
+    ManyToOneMapping,
+    assign_many_to_one,
+    greedy_assignment,
+)
+
+
+def _valid(A, n_map):
+    assert A.sum(1).max() <= 1  # a source serves at most one target
+    assert (A.sum(0) == n_map).all()
+
+
+def test_ordered_is_contiguous_blocks_like_the_released_code():
+    A = assign_many_to_one(36, 5)
+    _valid(A, 7)
+    assert np.flatnonzero(A[:, 0]).tolist() == list(range(7))
+    assert np.flatnonzero(A[:, 4]).tolist() == list(range(28, 35))
+
+
+def test_random_is_valid_and_seeded():
+    A = assign_many_to_one(36, 3, 4, "random", np.random.RandomState(0))
+    B = assign_many_to_one(36, 3, 4, "random", np.random.RandomState(0))
+    _valid(A, 4)
+    np.testing.assert_array_equal(A, B)
+    assert not np.array_equal(A, assign_many_to_one(36, 3, 4))
+
+
+def test_too_many_classes_points_to_linear():
+    with pytest.raises(ValueError, match="linear"):
+        assign_many_to_one(36, 40)
+    with pytest.raises(ValueError, match="n_map"):
+        assign_many_to_one(36, 4, 10)
+
+
+def test_greedy_assignment_on_a_hand_made_matrix():
+    scores = np.array(
+        [
+            [0.9, 0.1],
+            [0.8, 0.7],
+            [0.2, 0.6],
+            [0.5, 0.4],
+        ]
+    )
+    A = greedy_assignment(scores, 2)
+    # pairs by score: (0,0) .9, (1,0) .8 -> target 0 full; (1,1) taken source; (2,1) .6, (3,1) .4
+    assert np.flatnonzero(A[:, 0]).tolist() == [0, 1]
+    assert np.flatnonzero(A[:, 1]).tolist() == [2, 3]
+    _valid(A, 2)
+    B = greedy_assignment(scores, [1, 3])
+    assert B[:, 0].sum() == 1 and B[:, 1].sum() == 3 and B.sum(1).max() == 1
+
+
+def test_many_to_one_is_renormalised_average_of_probabilities():
+    A = np.zeros((6, 2), dtype=bool)
+    A[[0, 1], 0] = True
+    A[[2, 3, 4], 1] = True  # source 5 unmapped
+    logits = torch.randn(3, 6, dtype=torch.float64)
+    out = ManyToOneMapping(A)(logits).exp().numpy()
+    p = torch.softmax(logits, -1).numpy()
+    q = np.stack([p[:, [0, 1]].mean(1), p[:, [2, 3, 4]].mean(1)], 1)
+    np.testing.assert_allclose(out, q / q.sum(1, keepdims=True), rtol=1e-10)
+    np.testing.assert_allclose(out.sum(1), 1.0)
+
+
+def test_many_to_one_is_stable_for_huge_logits():
+    A = assign_many_to_one(36, 2)
+    out = ManyToOneMapping(A)(torch.tensor([[1e4] + [0.0] * 35]))
+    assert torch.isfinite(out).all()
+
+
+def test_invalid_assignment_is_rejected():
+    A = np.zeros((4, 2), dtype=bool)
+    A[0, 0] = True
+    with pytest.raises(ValueError):
+        ManyToOneMapping(A)
+
+
+def test_linear_mapping_shapes_and_trainable():
+    m = LinearMapping(36, 50)
+    out = m(torch.randn(4, 36))
+    assert out.shape == (4, 50)
+    torch.testing.assert_close(out.exp().sum(1), torch.ones(4))
+    assert sum(p.numel() for p in m.parameters()) == 36 * 50 + 50

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+import torch
+
+from tsreprog.backbones import create_backbone
+from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
+from tsreprog.model import ReprogrammedModel
+from tsreprog.reprogram import InputReprogrammer, place_series
+
+
+def _model(mask=False, backbone="attrnn"):
+    torch.manual_seed(0)
+    bb = create_backbone(backbone, weights=None, seed=1)
+    rep = InputReprogrammer(bb.cfg.input_samples, mask=mask)
+    with torch.no_grad():
+        rep.theta.normal_(0, 0.5)  # a perturbation of the series' own size
+    return ReprogrammedModel(rep, bb, ManyToOneMapping(assign_many_to_one(36, 3)))
+
+
+@pytest.mark.parametrize("mask", [False, True])
+@pytest.mark.parametrize(
+    "placement,kw",
+    [
+        ("pad", {}),
+        ("repeat", {"n_repeats": 3}),
+        ("repeat", {"n_repeats": "fill"}),
+        ("resample", {"resample_length": 4000}),
+    ],
+)
+def test_fast_path_matches_reference_logits_and_theta_gradient(placement, kw, mask):
+    model = _model(mask)
+    rng = np.random.RandomState(0)
+    series = [rng.randn(150), rng.randn(97), rng.randn(150)]
+    placed, occ = place_series(series, 16000, placement, **kw)
+    placed, occ = torch.from_numpy(placed), torch.from_numpy(occ)
+    model.eval()
+    grads, outs = [], []
+    for fast in (False, True):
+        model.zero_grad()
+        logits = model.source_logits(placed, occ, fast=fast)
+        (logits * torch.arange(36.0)).sum().backward()
+        outs.append(logits.detach())
+        grads.append(model.reprogrammer.theta.grad.clone())
+    torch.testing.assert_close(outs[1], outs[0], atol=1e-4, rtol=0)
+    scale = grads[0].abs().max()
+    torch.testing.assert_close(grads[1] / scale, grads[0] / scale, atol=1e-4, rtol=0)
+
+
+def test_only_theta_is_trainable_and_backbone_stays_in_eval_mode():
+    model = _model()
+    assert model.count_parameters()[0] == 16000
+    assert [n for n, p in model.named_parameters() if p.requires_grad] == ["reprogrammer.theta"]
+    model.train()
+    assert model.reprogrammer.training
+    assert not any(m.training for m in model.backbone.modules())
+    placed = torch.randn(2, 16000)
+    model(placed).sum().backward()
+    assert model.reprogrammer.theta.grad is not None
+    assert all(p.grad is None for p in model.backbone.parameters())
+
+
+def test_disable_reprogramming_runs_the_bare_backbone():
+    model = _model().eval()
+    placed = torch.randn(2, 16000)
+    with torch.no_grad():
+        bare = model.backbone(placed)
+        with model.disable_reprogramming():
+            through = model.source_logits(placed)
+            feats_off = model.logmel(placed)
+        feats_on = model.logmel(placed)
+    torch.testing.assert_close(through, bare, atol=1e-5, rtol=0)
+    torch.testing.assert_close(feats_off, model.backbone.frontend(placed), atol=1e-5, rtol=0)
+    assert (feats_on - feats_off).abs().max() > 0.1
+    assert model.reprogrammer.enabled
+
+
+def test_output_is_log_probabilities_over_targets():
+    model = _model().eval()
+    out = model(torch.randn(4, 16000))
+    assert out.shape == (4, 3)
+    torch.testing.assert_close(out.exp().sum(1), torch.ones(4))
+
+
+def test_window_mismatch_is_rejected():
+    bb = create_backbone("tiny-test", weights=None)
+    with pytest.raises(ValueError, match="window"):
+        ReprogrammedModel(InputReprogrammer(16000), bb, ManyToOneMapping(assign_many_to_one(36, 2)))

@@ -279,3 +279,38 @@ def test_cuda_end_to_end(toy_series):
     cpu = fast(device="cpu").fit(X, y)
     assert clf.predict(X).shape == (len(y),)
     np.testing.assert_allclose(clf.theta_, cpu.theta_, atol=1e-3)
+
+
+def test_similarity_assignment_uses_embeddings(toy_series):
+    X, y = toy_series
+    clf = fast(map_assignment="similarity", n_map=3).fit(X, y)
+    A = clf.mapping_matrix_
+    assert (A.sum(0) == 3).all() and A.sum(1).max() == 1
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(finetune=True),  # reprogramming + fine-tuning
+        dict(finetune=True, reprogram=False, mapping="linear"),  # plain fine-tuning
+        dict(weights=None, finetune=True, reprogram=False, mapping="linear"),  # from scratch
+    ],
+)
+def test_finetuning_variants_train_the_backbone_and_round_trip(toy_series, kw):
+    X, y = toy_series
+    clf = fast(epochs=2, **kw).fit(X, y)
+    start = create_backbone(
+        "tiny-test", weights=kw.get("weights", "default"), seed=clf.backbone_seed_
+    )
+    tuned = clf._model.backbone.state_dict()
+    assert any(not torch.equal(v, tuned[k]) for k, v in start.state_dict().items())
+    if not kw.get("reprogram", True):
+        assert not clf.theta_.any()
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_nothing_to_train_is_an_error(toy_series):
+    X, y = toy_series
+    with pytest.raises(ValueError, match="nothing to train"):
+        fast(reprogram=False).fit(X, y)

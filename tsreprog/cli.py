@@ -98,6 +98,24 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weights_arg(value: str):
+    return None if value.lower() in ("none", "random") else value
+
+
+def _cmd_bench_speed(args: argparse.Namespace) -> int:
+    from tsreprog.speed import run_speed_benchmark
+
+    run_speed_benchmark(
+        device=args.device,
+        weights=_weights_arg(args.weights),
+        steps=args.steps,
+        repeats=args.repeats,
+        data=args.data,
+        fit=not args.no_fit,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tsreprog", description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -130,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     t.set_defaults(func=_cmd_pretrain)
+
+    v = sub.add_parser("bench-speed", help="training/inference throughput and fit times")
+    v.add_argument("--device", default="cpu")
+    v.add_argument("--weights", default="default", help="'default', 'none' or a path")
+    v.add_argument("--data", default=None, help="UCR folder for ECG5000 (GunPoint: sktime)")
+    v.add_argument("--steps", type=int, default=20)
+    v.add_argument("--repeats", type=int, default=3)
+    v.add_argument("--no-fit", action="store_true", help="skip the fit-time part")
+    v.set_defaults(func=_cmd_bench_speed)
     return p
 
 

@@ -131,10 +131,13 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     mapping : {"many_to_one", "linear"}, default="many_to_one"
     n_map : int or None, default=None
         Source classes per target for many-to-one; ``None`` gives ``36 // n_classes``.
-    map_assignment : {"ordered", "random", "frequency"}, default="random"
+    map_assignment : {"ordered", "random", "frequency", "similarity"}, default="random"
         ``ordered`` as the released code, ``random`` as the paper, ``frequency``: each target
         gets the source classes the un-reprogrammed model predicts most for its training
-        series (greedy, no sharing).
+        series; ``similarity`` (Yen et al. 2021): cosine similarity between each target
+        class's mean penultimate embedding and each source class's (the pretraining class
+        means stored with the weights, else the output layer's weight rows). Both assign
+        greedily by decreasing score, without sharing, ``n_map`` sources per target.
     lr : float > 0, default=0.05
         Adam learning rate.
     lr_schedule : {"constant", "cosine", "v2s"}, default="constant"
@@ -153,6 +156,13 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Drives θ's initialisation, the mapping, the split, batch order and dropout.
     verbose : bool, default=False
         Progress bar and a line with the trainable-parameter count.
+    reprogram : bool, default=True
+        Train θ. ``False`` keeps θ at zero (with ``finetune=True``: plain fine-tuning).
+    finetune : bool, default=False
+        Also train the backbone's weights (Yen et al.'s "reprogramming + transfer learning");
+        they then learn at ``finetune_lr`` and the fitted backbone is stored in the estimator.
+    finetune_lr : float > 0, default=1e-3
+        Adam learning rate of the backbone's weights when ``finetune``.
 
     Attributes
     ----------
@@ -194,7 +204,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         "l2": [Interval(Real, 0, None, closed="left")],
         "mapping": [StrOptions({"many_to_one", "linear"})],
         "n_map": [Interval(Integral, 1, None, closed="left"), None],
-        "map_assignment": [StrOptions({"ordered", "random", "frequency"})],
+        "map_assignment": [StrOptions({"ordered", "random", "frequency", "similarity"})],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "cosine", "v2s"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -204,6 +214,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "reprogram": ["boolean"],
+        "finetune": ["boolean"],
+        "finetune_lr": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -229,6 +242,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         device: str = "auto",
         random_state=None,
         verbose: bool = False,
+        reprogram: bool = True,
+        finetune: bool = False,
+        finetune_lr: float = 1e-3,
     ) -> None:
         self.backbone = backbone
         self.weights = weights
@@ -250,6 +266,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.reprogram = reprogram
+        self.finetune = finetune
+        self.finetune_lr = finetune_lr
 
     @classmethod
     def v2s_paper(cls, **overrides) -> ReprogramClassifier:
@@ -303,12 +322,18 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     def _build_model(self, n_classes: int, backbone_seed: int, mapping_matrix) -> ReprogrammedModel:
         bb = create_backbone(self.backbone, weights=self.weights, seed=backbone_seed)
         window = bb.cfg.input_samples
-        rep = InputReprogrammer(window, mask=self.mask, dropout=self.dropout)
+        rep = InputReprogrammer(
+            window,
+            mask=self.mask,
+            dropout=self.dropout,
+            init="glorot" if self.reprogram else "zeros",
+        )
+        rep.theta.requires_grad_(self.reprogram)
         if self.mapping == "linear":
             mp = LinearMapping(bb.cfg.num_classes, n_classes)
         else:
             mp = ManyToOneMapping(mapping_matrix)
-        return ReprogrammedModel(rep, bb, mp)
+        return ReprogrammedModel(rep, bb, mp, finetune=self.finetune)
 
     def _place(self, series: list[np.ndarray], window: int) -> tuple[torch.Tensor, torch.Tensor]:
         placed, occupied = place_series(
@@ -331,6 +356,29 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 logits = model.source_logits(placed[sl].to(device), self._rows(occ, sl).to(device))
                 out.append(torch.softmax(logits, -1).cpu())
         return torch.cat(out).numpy()
+
+    def _assignment_scores(self, model, placed, occ, y_enc, n_classes, device) -> np.ndarray:
+        """Scores (n_source, n_classes) for the frequency or similarity assignment."""
+        model.eval()
+        if self.map_assignment == "frequency":
+            probs = self._source_probs(model, placed, occ, device)
+            return np.stack([probs[y_enc == c].mean(0) for c in range(n_classes)], axis=1)
+        embs = []
+        with torch.inference_mode():
+            for s in range(0, len(placed), _PREDICT_BATCH):
+                sl = slice(s, s + _PREDICT_BATCH)
+                _, extras = model.source_logits(
+                    placed[sl].to(device), self._rows(occ, sl).to(device), return_extras=True
+                )
+                embs.append(extras["embedding"].double().cpu())
+        embs = torch.cat(embs).numpy()
+        target = np.stack([embs[y_enc == c].mean(0) for c in range(n_classes)])
+        source, _ = model.backbone.source_class_embeddings()
+
+        def unit(a):
+            return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+
+        return unit(source) @ unit(target).T
 
     def _log_proba(self, model, placed, occ, device) -> torch.Tensor:
         out = []
@@ -390,6 +438,11 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 f"{n_classes} classes but the backbone has only {cfg.num_classes} source classes; "
                 "mapping='many_to_one' needs n_classes <= n_source: use mapping='linear'"
             )
+        if not (self.reprogram or self.finetune or self.mapping == "linear"):
+            raise ValueError(
+                "nothing to train: reprogram=False and finetune=False with a many-to-one "
+                "mapping; set reprogram=True, finetune=True or mapping='linear'"
+            )
         device = _resolve_device(self.device)
         rng = check_random_state(self.random_state)
         backbone_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -434,18 +487,16 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 )
 
         mapping_matrix = None
+        data_driven = self.map_assignment in ("frequency", "similarity")
         if self.mapping == "many_to_one":
-            if self.map_assignment == "frequency":
-                mapping_matrix = assign_many_to_one(cfg.num_classes, n_classes, self.n_map)
-            else:
-                mapping_matrix = assign_many_to_one(
-                    cfg.num_classes, n_classes, self.n_map, self.map_assignment, rng
-                )
+            method = "ordered" if data_driven else self.map_assignment
+            mapping_matrix = assign_many_to_one(cfg.num_classes, n_classes, self.n_map, method, rng)
         model = self._build_model(n_classes, backbone_seed, mapping_matrix).to(device)
-        if self.mapping == "many_to_one" and self.map_assignment == "frequency":
-            model.eval()
-            probs = self._source_probs(model, placed[tr_idx], self._rows(occ, tr_idx), device)
-            scores = np.stack([probs[y_enc[tr_idx] == c].mean(0) for c in range(n_classes)], axis=1)
+        backbone_sha = state_dict_sha256(model.backbone)  # the weights before any fine-tuning
+        if self.mapping == "many_to_one" and data_driven:
+            scores = self._assignment_scores(
+                model, placed[tr_idx], self._rows(occ, tr_idx), y_enc[tr_idx], n_classes, device
+            )
             m = cfg.num_classes // n_classes if self.n_map is None else self.n_map
             mapping_matrix = greedy_assignment(scores, m)
             model.mapping = ManyToOneMapping(mapping_matrix).to(device)
@@ -458,7 +509,12 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 f"({100 * n_trainable / n_total:.2f}%), {len(tr_idx)} training series, "
                 f"{0 if va_idx is None else len(va_idx)} validation series, device {device}"
             )
-        opt = torch.optim.Adam(trainable, lr=self.lr, eps=1e-7)
+        backbone_params = {id(p) for p in model.backbone.parameters()}
+        groups = [
+            {"params": [p for p in trainable if id(p) not in backbone_params], "lr": self.lr},
+            {"params": [p for p in trainable if id(p) in backbone_params], "lr": self.finetune_lr},
+        ]
+        opt = torch.optim.Adam([g for g in groups if g["params"]], eps=1e-7)
         steps_per_epoch = int(np.ceil(len(tr_idx) / self.batch_size))
         sched = None
         if self.lr_schedule == "cosine":
@@ -510,15 +566,21 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             lin = {
                 k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()
             }
+        tuned = None
+        if self.finetune:
+            tuned = {
+                k: v.detach().cpu().numpy().copy() for k, v in model.backbone.state_dict().items()
+            }
         return {
             "theta_": theta.detach().cpu().numpy().copy(),
             "mapping_matrix_": mapping_matrix,
             "linear_map_": lin,
+            "finetuned_backbone_": tuned,
             "history_": res.history,
             "best_epoch_": res.best_epoch,
             "n_iter_": len(res.history["epoch"]),
             "n_trainable_params_": n_trainable,
-            "backbone_sha256_": state_dict_sha256(model.backbone),
+            "backbone_sha256_": backbone_sha,
         }
 
     # ------------------------------------------------------------------ predict
@@ -540,6 +602,10 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             )
         with torch.no_grad():
             model.reprogrammer.theta.copy_(torch.from_numpy(self.theta_))
+        if getattr(self, "finetuned_backbone_", None) is not None:
+            model.backbone.load_state_dict(
+                {k: torch.from_numpy(v) for k, v in self.finetuned_backbone_.items()}
+            )
         if self.linear_map_ is not None:
             model.mapping.load_state_dict(
                 {k: torch.from_numpy(v) for k, v in self.linear_map_.items()}

@@ -84,6 +84,9 @@ class AcousticModel(nn.Module):
         self.frontend = frontend
         self.network = network
         self.cfg = cfg
+        #: metadata stored with the loaded weights (classes, corpus, accuracies, source-class
+        #: embeddings); empty for a random initialisation
+        self.weights_meta: dict = {}
 
     def forward(self, wave: Tensor) -> Tensor:
         return self.network(self.frontend(wave))
@@ -91,6 +94,23 @@ class AcousticModel(nn.Module):
     def forward_features(self, logmel: Tensor, return_extras: bool = False):
         """Run the network on log-mel features ``(batch, n_mels, frames)``."""
         return self.network(logmel, return_extras=return_extras)
+
+    def source_class_embeddings(self) -> tuple:
+        """Reference vectors of the source classes in the penultimate-embedding space.
+
+        Returns ``(array of shape (num_classes, d), kind)``: the class-mean embeddings of the
+        pretraining data when the weights carry them (``kind="class_means"``, as Yen et al.),
+        else the rows of the output layer's weight matrix (``kind="head_weights"``).
+        """
+        import numpy as np
+
+        emb = self.weights_meta.get("class_embeddings")
+        if emb is not None:
+            arr = np.array([[np.nan if v is None else v for v in row] for row in emb], float)
+            if not np.isnan(arr).any():
+                return arr, "class_means"
+        head = [m for m in self.network.modules() if isinstance(m, nn.Linear)][-1]
+        return head.weight.detach().cpu().double().numpy(), "head_weights"
 
     def freeze(self) -> AcousticModel:
         """Turn off gradients of every weight and switch to eval mode; returns self."""

@@ -81,7 +81,8 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def _read_weights(path: Path, expected_sha256: str | None) -> dict:
+def _read_weights(path: Path, expected_sha256: str | None) -> tuple[dict, dict]:
+    """``(state_dict, meta)`` from a weights file (meta is empty for a plain state dict)."""
     if expected_sha256 is not None:
         got = file_sha256(path)
         if got != expected_sha256:
@@ -98,9 +99,9 @@ def _read_weights(path: Path, expected_sha256: str | None) -> dict:
             "or corrupted torch file?"
         ) from e
     if isinstance(obj, dict) and "state_dict" in obj:
-        return obj["state_dict"]
+        return obj["state_dict"], dict(obj.get("meta") or {})
     if isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return obj
+        return obj, {}
     raise ValueError(f"{path} holds no state dict (expected a dict of tensors or a 'state_dict')")
 
 
@@ -178,7 +179,9 @@ def create_backbone(name: str = "attrnn", weights="default", seed: int = 0) -> A
         torch.manual_seed(seed)
         model = _ENTRYPOINTS[name]()
     if path is not None:
-        _load_state(model, _read_weights(path, expected), str(path))
+        state, meta = _read_weights(path, expected)
+        _load_state(model, state, str(path))
+        model.weights_meta = meta
     return model.eval()
 
 

@@ -326,6 +326,20 @@ def test_plot_saliency_target(fitted):
         tp.compute_saliency(clf, X[0], target="triangle")
 
 
+def test_saliency_with_finetuned_backbone_and_zero_theta():
+    clf, X, _ = _fit(reprogram=False, finetune=True, epochs=1)
+    model = clf._get_model()
+    grads = {n: None if p.grad is None else p.grad.clone() for n, p in model.named_parameters()}
+    sal, _, _ = tp.compute_saliency(clf, X[0])
+    assert sal.shape == (L,) and np.isfinite(sal).all() and np.any(sal != 0)
+    for n, p in model.named_parameters():  # no gradient accumulates in the fitted weights
+        assert (p.grad is None) if grads[n] is None else torch.equal(p.grad, grads[n])
+    fig = tp.plot_theta(clf)
+    assert "reprogram=False" in fig.axes[0].get_title()
+    assert np.all(fig.axes[0].get_lines()[0].get_ydata() == 0)
+    plt.close(fig)
+
+
 # ------------------------------------------------------------------------------ 6. attention
 def test_plot_attention(fitted):
     clf, X, _ = fitted
@@ -396,6 +410,9 @@ def _bench_frame() -> pd.DataFrame:
             rows.append(dict(dataset=d, method="v2s", seed=seed, accuracy=ref[d] + jitter))
             rows.append(dict(dataset=d, method="rocket", seed=seed, accuracy=other[d] - jitter))
             rows.append(dict(dataset=d, method="knn", seed=seed, accuracy=0.5, fit_s=1.0))
+    # failed cells (status "failed", no accuracy) are left out
+    rows.append(dict(dataset="E", method="rocket", seed=0, accuracy=np.nan, status="failed"))
+    rows.append(dict(dataset="E", method="v2s", seed=0, accuracy=0.1, status="failed"))
     return pd.DataFrame(rows)
 
 

@@ -46,7 +46,8 @@ given separately as ``rss_start_mb``. On Linux the kernel's high-water mark (``V
 at the start of every cell (``/proc/self/clear_refs``), so the value belongs to the cell even in
 a reused joblib or dask worker (``peak_rss_source = "vmhwm"``). Elsewhere it falls back to
 ``getrusage`` ``ru_maxrss``, the peak over the whole life of the process
-(``peak_rss_source = "ru_maxrss"``), an upper bound.
+(``peak_rss_source = "ru_maxrss"``), an upper bound. With CUDA, ``peak_gpu_mb`` is torch's
+peak allocated GPU memory during the cell (``torch.cuda.max_memory_allocated``); else empty.
 
 Examples
 --------
@@ -112,6 +113,7 @@ COLUMNS = [
     "peak_rss_mb",
     "rss_start_mb",
     "peak_rss_source",
+    "peak_gpu_mb",
     "n_train",
     "n_test",
     "length",
@@ -127,11 +129,23 @@ COLUMNS = [
     "torch_version",
     "sktime_version",
     "host",
+    "pid",
     "finished_at",
     "error",
     "note",
 ]
 _KEY = ["dataset", "method", "seed"]
+_INT_COLUMNS = [
+    "seed",
+    "n_train",
+    "n_test",
+    "max_length",
+    "n_classes",
+    "best_epoch",
+    "n_iter",
+    "threads",
+    "pid",
+]
 _PAPER_SEED = -1
 # accuracies are compared at 0.01 percentage points, the precision the paper prints: 145/150
 # (96.667%) ties the paper's 96.67 instead of beating it by a rounding error
@@ -265,19 +279,25 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Advisory lock beside ``path`` so that two bench processes can share one results file."""
+    """Advisory lock on the folder of ``path``, so two bench processes can share one results
+    file (the file itself is replaced on every write, so it cannot carry the lock)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = None
     try:
         import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock, the rename is still atomic
+
+        fd = os.open(path.parent, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except (ImportError, OSError):  # pragma: no cover - e.g. Windows: the rename stays atomic
+        if fd is not None:
+            os.close(fd)
+        fd = None
+    try:
         yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    finally:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 def _merge_rows(old: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
@@ -288,8 +308,23 @@ def _merge_rows(old: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
         keys_new = set(map(tuple, new[_KEY].itertuples(index=False)))
         keep = [tuple(k) not in keys_new for k in old[_KEY].itertuples(index=False)]
         merged = pd.concat([old[keep], new], ignore_index=True)
+    merged = merged.drop_duplicates(subset=_KEY, keep="last")
     cols = COLUMNS + [c for c in merged.columns if c not in COLUMNS]
-    return merged.reindex(columns=cols)
+    merged = merged.reindex(columns=cols)
+    for col in _INT_COLUMNS:  # whole numbers stay whole in the file (NaN-able ints)
+        merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
+    merged["length"] = merged["length"].map(_length_text)
+    return merged
+
+
+def _length_text(value) -> str | float:
+    """``150``, ``150.0`` or ``"150"`` -> ``"150"``; ``"var"`` stays; missing -> NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return np.nan
+    try:
+        return str(int(float(value)))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _save_rows(path: Path, rows: list[dict]) -> None:
@@ -403,7 +438,8 @@ def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
         return make_pipeline(
             MiniRocketMultivariateVariable(
                 num_kernels=kwargs.get("num_kernels", 10000),
-                pad_value_short_series=0.0,
+                max_dilations_per_kernel=kwargs.get("max_dilations_per_kernel", 32),
+                pad_value_short_series=0.0,  # series shorter than 9 samples are zero-padded
                 random_state=seed,
             ),
             StandardScaler(with_mean=False),
@@ -442,6 +478,9 @@ def _run_cell(
     source = _reset_peak_rss()
     row["peak_rss_source"] = source
     row["rss_start_mb"] = _rss_mb(source, peak=False)
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     try:
         import sktime
 
@@ -451,16 +490,17 @@ def _run_cell(
             sktime_version=sktime.__version__,
             threads=torch.get_num_threads(),
             host=platform.node(),
+            pid=os.getpid(),
         )
         from tsreprog.data.ucr import load_dataset
 
         X_train, y_train, X_test, y_test = load_dataset(dataset, data=data)
-        ragged = not isinstance(X_train, np.ndarray) or not isinstance(X_test, np.ndarray)
         lengths = [len(s) for s in X_train] + [len(s) for s in X_test]
+        ragged = len(set(lengths)) > 1
         row.update(
             n_train=len(y_train),
             n_test=len(y_test),
-            length="var" if len(set(lengths)) > 1 else lengths[0],
+            length="var" if ragged else lengths[0],
             max_length=max(lengths),
             n_classes=len(np.unique(y_train)),
         )
@@ -488,6 +528,8 @@ def _run_cell(
         row["status"] = "failed"
         row["error"] = f"{type(e).__name__}: {e}".replace("\n", " ")[:500]
     row["peak_rss_mb"] = _rss_mb(source, peak=True)
+    if cuda:
+        row["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
     row["finished_at"] = _now()
     return row
 
@@ -550,8 +592,9 @@ def run_bench(
     Raises
     ------
     ValueError
-        On an unknown method, ``seeds < 1``, an unknown backend, dask without ``scheduler``, or
-        when ``out`` holds finished cells run with other parameters (use another ``out``).
+        On an unknown method, ``seeds < 1``, an unknown backend, dask without ``scheduler``,
+        ``random_state`` in ``params``, or when ``out`` holds finished cells run with other
+        parameters (use another ``out``).
     """
     methods = _as_list(methods)
     unknown = [m for m in methods if m not in METHODS]
@@ -563,6 +606,8 @@ def run_bench(
         raise ValueError(f"backend={backend!r}; use 'loky' or 'dask'")
     if backend == "dask" and not scheduler:
         raise ValueError("backend='dask' needs scheduler='tcp://HOST:PORT' of a running cluster")
+    if any(k.rpartition(".")[2] == "random_state" for k in (params or {})):
+        raise ValueError("params may not set random_state: each cell uses its seed (--seeds N)")
     names = _resolve_datasets(data, datasets, suite)
     run_methods = [m for m in methods if m in RUN_METHODS]
     paper_methods = [m for m in methods if m in PAPER_METHODS]
@@ -607,7 +652,9 @@ def run_bench(
     paper = _paper_rows(names, paper_methods)
     for row in paper:
         rows[(row["dataset"], row["method"], row["seed"])] = row
-    immediate = [r for r in rows.values() if r is not None and r.get("status") != "ok"] + paper
+    immediate = [
+        r for r in rows.values() if r is not None and r["status"] == "missing" and r["seed"] >= 0
+    ] + paper
     if out_path is not None and (immediate or not out_path.exists()):
         _save_rows(out_path, immediate)
 
@@ -680,8 +727,12 @@ def _accuracy_table(df: pd.DataFrame) -> pd.DataFrame:
     ok = df[df["status"].fillna("ok").replace("", "ok") == "ok"] if "status" in df else df
     ok = ok[ok["accuracy"].notna()]
     order = list(dict.fromkeys(df["method"]))
+    rows = list(dict.fromkeys(df["dataset"]))  # the grid's order, not the finishing order
     table = ok.groupby(["dataset", "method"], sort=False)["accuracy"].mean().unstack("method")
-    return table.reindex(columns=[m for m in order if m in table.columns])
+    return table.reindex(
+        index=[d for d in rows if d in table.index],
+        columns=[m for m in order if m in table.columns],
+    )
 
 
 def _fmt_pct(x: float) -> str:
@@ -826,6 +877,11 @@ def summarize(df: pd.DataFrame) -> str:
                 + (f": excluded here: {', '.join(artefacts)}." if artefacts else ".")
             )
             parts += [_section("Against the Voice2Series paper", table.drop(index=artefacts), note)]
+            notes = load_paper_results().set_index("dataset")["note"]
+            shown = [d for d in table.index if d in notes.index and notes[d]]
+            if shown:
+                parts += ["", "Notes on the paper's rows:", ""]
+                parts += [f"- {d}: {notes[d]}" for d in shown]
             parts.append("")
     missing = df[df["status"] == "missing"]
     failed = df[df["status"] == "failed"]

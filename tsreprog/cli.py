@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     t.set_defaults(func=_cmd_pretrain)
 
+    from tsreprog import bench
+
+    b = sub.add_parser("bench", help="benchmark methods on UCR datasets (resumable CSV)")
+    bench.add_arguments(b)
+    b.set_defaults(func=bench.main)
+
     v = sub.add_parser("bench-speed", help="training/inference throughput and fit times")
     v.add_argument("--device", default="cpu")
     v.add_argument("--weights", default="default", help="'default', 'none' or a path")

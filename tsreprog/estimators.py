@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +24,7 @@ from tsreprog.backbones import create_backbone, get_backbone_cfg, state_dict_sha
 from tsreprog.mapping import LinearMapping, ManyToOneMapping, assign_many_to_one, greedy_assignment
 from tsreprog.model import ReprogrammedModel
 from tsreprog.reprogram import PLACEMENTS, InputReprogrammer, place_series
-from tsreprog.training import train_loop
+from tsreprog.training import ThreadedGrad, single_intraop_thread, train_loop
 
 __all__ = ["ReprogramClassifier"]
 
@@ -348,13 +350,32 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     def _rows(occ: torch.Tensor, idx) -> torch.Tensor:
         return occ if occ.shape[0] == 1 else occ[idx]
 
+    def _infer(self, fn, placed, occ, device, threads: int | None = None) -> list:
+        """Apply ``fn(placed_batch, occupied_batch)`` to all rows without gradient.
+
+        On CPU with several torch threads, contiguous shares of the rows run in worker threads
+        with one intra-op thread each (see :class:`tsreprog.training.ThreadedGrad`).
+        """
+        n = len(placed)
+        if threads is None:
+            threads = torch.get_num_threads()
+        threads = threads if device.type == "cpu" else 1
+        step = min(_PREDICT_BATCH, max(1, -(-n // threads))) if threads > 1 else _PREDICT_BATCH
+        slices = [slice(s, s + step) for s in range(0, n, step)]
+
+        def run(sl):
+            with torch.inference_mode():
+                return fn(placed[sl].to(device), self._rows(occ, sl).to(device))
+
+        if threads <= 1 or len(slices) == 1:
+            return [run(sl) for sl in slices]
+        with single_intraop_thread(), ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(run, slices))
+
     def _source_probs(self, model, placed, occ, device) -> np.ndarray:
-        out = []
-        with torch.inference_mode():
-            for s in range(0, len(placed), _PREDICT_BATCH):
-                sl = slice(s, s + _PREDICT_BATCH)
-                logits = model.source_logits(placed[sl].to(device), self._rows(occ, sl).to(device))
-                out.append(torch.softmax(logits, -1).cpu())
+        out = self._infer(
+            lambda p, o: torch.softmax(model.source_logits(p, o), -1).cpu(), placed, occ, device
+        )
         return torch.cat(out).numpy()
 
     def _assignment_scores(self, model, placed, occ, y_enc, n_classes, device) -> np.ndarray:
@@ -363,15 +384,15 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         if self.map_assignment == "frequency":
             probs = self._source_probs(model, placed, occ, device)
             return np.stack([probs[y_enc == c].mean(0) for c in range(n_classes)], axis=1)
-        embs = []
-        with torch.inference_mode():
-            for s in range(0, len(placed), _PREDICT_BATCH):
-                sl = slice(s, s + _PREDICT_BATCH)
-                _, extras = model.source_logits(
-                    placed[sl].to(device), self._rows(occ, sl).to(device), return_extras=True
-                )
-                embs.append(extras["embedding"].double().cpu())
-        embs = torch.cat(embs).numpy()
+        out = self._infer(
+            lambda p, o: (
+                model.source_logits(p, o, return_extras=True)[1]["embedding"].double().cpu()
+            ),
+            placed,
+            occ,
+            device,
+        )
+        embs = torch.cat(out).numpy()
         target = np.stack([embs[y_enc == c].mean(0) for c in range(n_classes)])
         source, _ = model.backbone.source_class_embeddings()
 
@@ -380,12 +401,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
         return unit(source) @ unit(target).T
 
-    def _log_proba(self, model, placed, occ, device) -> torch.Tensor:
-        out = []
-        with torch.inference_mode():
-            for s in range(0, len(placed), _PREDICT_BATCH):
-                sl = slice(s, s + _PREDICT_BATCH)
-                out.append(model(placed[sl].to(device), self._rows(occ, sl).to(device)).cpu())
+    def _log_proba(self, model, placed, occ, device, threads=None) -> torch.Tensor:
+        out = self._infer(lambda p, o: model(p, o).cpu(), placed, occ, device, threads)
         return torch.cat(out)
 
     # ------------------------------------------------------------------ fit
@@ -526,12 +543,30 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         tr_occ = self._rows(occ, tr_idx).to(device)
         tr_y = y_t[tr_idx].to(device)
         theta = model.reprogrammer.theta
+        # On CPU, split each mini-batch over worker threads (one intra-op thread each); not
+        # when fine-tuning, where batch-norm statistics are updated in place.
+        n_threads = torch.get_num_threads() if device.type == "cpu" else 1
+        threaded = (
+            ThreadedGrad(trainable, n_threads) if n_threads > 1 and not self.finetune else None
+        )
 
         def step_loss(idx):
-            out = model(tr_placed[idx], self._rows(tr_occ, idx))
-            loss = torch.nn.functional.nll_loss(out, tr_y[idx])
-            if self.l2:
-                loss = loss + self.l2 * theta.square().sum()
+            if threaded is None:
+                out = model(tr_placed[idx], self._rows(tr_occ, idx))
+                loss = torch.nn.functional.nll_loss(out, tr_y[idx])
+                if self.l2:
+                    loss = loss + self.l2 * theta.square().sum()
+                return loss
+            mask = model.reprogrammer.sample_dropout_mask()  # drawn once, shared by the threads
+
+            def part_loss(part):
+                out = model(tr_placed[part], self._rows(tr_occ, part), dropout_mask=mask)
+                return torch.nn.functional.nll_loss(out, tr_y[part], reduction="sum")
+
+            loss = threaded(part_loss, idx)
+            if self.l2 and theta.requires_grad:
+                theta.grad = theta.grad + 2 * self.l2 * theta.detach()
+                loss = loss + self.l2 * theta.detach().square().sum()
             return loss
 
         evaluate = None
@@ -539,25 +574,30 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             va_placed, va_occ, va_y = placed[va_idx], self._rows(occ, va_idx), y_t[va_idx]
 
             def evaluate():
-                lp = self._log_proba(model, va_placed, va_occ, device)
+                lp = self._log_proba(model, va_placed, va_occ, device, n_threads)
                 loss = torch.nn.functional.nll_loss(lp, va_y).item()
                 return loss, (lp.argmax(1) == va_y).float().mean().item()
 
         gen = torch.Generator().manual_seed(torch_seed)
-        res = train_loop(
-            model,
-            step_loss,
-            len(tr_idx),
-            opt,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            generator=gen,
-            evaluate=evaluate,
-            patience=self.patience,
-            scheduler=sched,
-            verbose=bool(self.verbose),
-            desc="ReprogramClassifier",
-        )
+        try:
+            with single_intraop_thread() if threaded is not None else nullcontext():
+                res = train_loop(
+                    model,
+                    step_loss,
+                    len(tr_idx),
+                    opt,
+                    epochs=self.epochs,
+                    batch_size=self.batch_size,
+                    generator=gen,
+                    evaluate=evaluate,
+                    patience=self.patience,
+                    scheduler=sched,
+                    verbose=bool(self.verbose),
+                    desc="ReprogramClassifier",
+                )
+        finally:
+            if threaded is not None:
+                threaded.close()
         model.eval()
         self._model = model
         self._device = device

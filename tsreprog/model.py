@@ -74,15 +74,16 @@ class ReprogrammedModel(nn.Module):
         occupied: Tensor | None = None,
         spec: Tensor | None = None,
         fast: bool = True,
+        dropout_mask: Tensor | None = None,
     ) -> Tensor:
         """Log-mel features of the reprogrammed input, ``(batch, n_mels, frames)``."""
         fe = self.backbone.frontend
         if not fast:
-            return fe(self.reprogrammer(placed, occupied))
+            return fe(self.reprogrammer(placed, occupied, dropout_mask))
         if spec is None:
             with torch.no_grad():
                 spec = fe.stft(placed)
-        theta_spec = fe.stft(self.reprogrammer.perturbation(occupied))
+        theta_spec = fe.stft(self.reprogrammer.perturbation(occupied, dropout_mask))
         return fe.from_stft(spec + theta_spec)
 
     def source_logits(
@@ -92,9 +93,10 @@ class ReprogrammedModel(nn.Module):
         spec: Tensor | None = None,
         fast: bool = True,
         return_extras: bool = False,
+        dropout_mask: Tensor | None = None,
     ):
         """Backbone logits ``(batch, n_source)`` (and extras: attention, embedding, logmel)."""
-        feats = self.logmel(placed, occupied, spec, fast)
+        feats = self.logmel(placed, occupied, spec, fast, dropout_mask)
         out = self.backbone.forward_features(feats, return_extras=return_extras)
         if return_extras:
             logits, extras = out
@@ -108,8 +110,11 @@ class ReprogrammedModel(nn.Module):
         occupied: Tensor | None = None,
         spec: Tensor | None = None,
         fast: bool = True,
+        dropout_mask: Tensor | None = None,
     ) -> Tensor:
-        return self.mapping(self.source_logits(placed, occupied, spec, fast))
+        return self.mapping(
+            self.source_logits(placed, occupied, spec, fast, dropout_mask=dropout_mask)
+        )
 
     def count_parameters(self) -> tuple[int, int]:
         """``(trainable, total)`` parameter counts."""

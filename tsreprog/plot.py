@@ -274,7 +274,10 @@ def plot_theta(clf: ReprogramClassifier, *, figsize: tuple[float, float] = (10.0
     ax_w.set_xlabel("time (s)")
     ax_w.set_ylabel("amplitude")
     rms = float(np.sqrt(np.mean(theta**2)))
-    ax_w.set_title(f"θ ({len(theta)} samples, RMS {rms:.3g}, max |θ| {np.abs(theta).max():.3g})")
+    note = "" if getattr(clf, "reprogram", True) else "; reprogram=False: θ stays 0"
+    ax_w.set_title(
+        f"θ ({len(theta)} samples, RMS {rms:.3g}, max |θ| {np.abs(theta).max():.3g}{note})"
+    )
     ax_s.plot(freqs, db, color=_C_THETA, lw=0.8)
     ax_s.set_xlim(freqs[0], freqs[-1])
     ax_s.set_xlabel("frequency (Hz)")
@@ -666,11 +669,20 @@ def plot_history(
 
 # ---------------------------------------------------------------------------------- 8. bench
 def _read_results(csv_or_df) -> pd.DataFrame:
-    if isinstance(csv_or_df, pd.DataFrame):
-        return csv_or_df
+    """A results frame; rows whose ``status`` (when present) is neither "ok" nor empty go."""
     if isinstance(csv_or_df, (str, os.PathLike)):
-        return pd.read_csv(csv_or_df)
-    raise TypeError(f"expected a CSV path or a pandas DataFrame, got {type(csv_or_df).__name__}")
+        from tsreprog.bench import read_results  # drops cut-off and malformed lines
+
+        df = read_results(csv_or_df)
+    elif isinstance(csv_or_df, pd.DataFrame):
+        df = csv_or_df
+    else:
+        raise TypeError(
+            f"expected a CSV path or a pandas DataFrame, got {type(csv_or_df).__name__}"
+        )
+    if "status" in df.columns:
+        df = df[df["status"].fillna("ok").replace("", "ok") == "ok"]
+    return df
 
 
 def plot_benchmark(
@@ -690,7 +702,9 @@ def plot_benchmark(
     ----------
     csv_or_df : path or DataFrame
         Results with columns ``dataset``, ``method``, ``seed`` and ``metric`` (more columns are
-        ignored); one row per dataset, method and seed.
+        ignored); one row per dataset, method and seed, as written by ``tsreprog bench`` (read
+        with :func:`tsreprog.bench.read_results`). Rows with a ``status`` other than ``"ok"``
+        (or empty) and rows without a value of ``metric`` are left out.
     reference : str or None
         The method on the x axes; ``None`` takes the first method in the table.
     methods : sequence of str or None

@@ -168,19 +168,39 @@ class InputReprogrammer(nn.Module):
         self.theta = nn.Parameter(theta)
         self.enabled = True
 
-    def perturbation(self, occupied: Tensor | None = None) -> Tensor:
-        """Effective perturbation ``dropout(M ⊙ θ)``: shape (1, window) or (batch, window)."""
+    def sample_dropout_mask(self) -> Tensor | None:
+        """One step's dropout mask for θ, ``(1, window)`` of 0 and ``1/(1-p)``; None if unused.
+
+        Drawing it once and passing it to :meth:`perturbation` lets several threads that each
+        compute part of a mini-batch share the same mask.
+        """
+        if not (self.training and self.dropout > 0 and self.enabled):
+            return None
+        keep = torch.rand(1, self.window, device=self.theta.device) >= self.dropout
+        return keep.to(self.theta.dtype) / (1.0 - self.dropout)
+
+    def perturbation(
+        self, occupied: Tensor | None = None, dropout_mask: Tensor | None = None
+    ) -> Tensor:
+        """Effective perturbation ``dropout(M ⊙ θ)``: shape (1, window) or (batch, window).
+
+        ``dropout_mask`` (from :meth:`sample_dropout_mask`) replaces a freshly drawn mask.
+        """
         theta = self.theta.unsqueeze(0)
         if not self.enabled:
             return torch.zeros_like(theta)
         if self.training and self.dropout > 0:
-            theta = nn.functional.dropout(theta, self.dropout, training=True)
+            if dropout_mask is None:
+                dropout_mask = self.sample_dropout_mask()
+            theta = theta * dropout_mask
         if self.mask and occupied is not None:
             theta = theta * (~occupied).to(theta.dtype)
         return theta
 
-    def forward(self, placed: Tensor, occupied: Tensor | None = None) -> Tensor:
-        return placed + self.perturbation(occupied)
+    def forward(
+        self, placed: Tensor, occupied: Tensor | None = None, dropout_mask: Tensor | None = None
+    ) -> Tensor:
+        return placed + self.perturbation(occupied, dropout_mask)
 
     def extra_repr(self) -> str:
         return f"window={self.window}, mask={self.mask}, dropout={self.dropout}"

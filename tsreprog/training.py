@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -20,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 from tqdm.auto import tqdm
 
-__all__ = ["TrainResult", "train_loop"]
+__all__ = ["ThreadedGrad", "TrainResult", "single_intraop_thread", "train_loop"]
 
 
 @dataclass
@@ -44,6 +46,79 @@ class TrainResult:
     stopped_early: bool = False
     interrupted: bool = False
     n_steps: int = 0
+
+
+@contextmanager
+def single_intraop_thread() -> Iterator[None]:
+    """Run torch ops on one intra-op thread inside the block (restored afterwards).
+
+    :class:`ThreadedGrad` parallelises over samples instead: for the small convolutions and
+    LSTMs of the AttRNN, two threads that each take half a mini-batch keep both cores busy,
+    while two intra-op threads on one op mostly wait for each other (measured: see
+    ``tsreprog bench-speed``).
+    """
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+class ThreadedGrad:
+    """Gradient of a summed loss over a mini-batch, the batch split across worker threads.
+
+    Parameters
+    ----------
+    params : list of tensors
+        The parameters whose gradients are computed (``.grad`` is overwritten).
+    n_threads : int
+        Worker threads; each runs forward and backward on its share of the batch. PyTorch
+        releases the GIL inside its ops, so the shares run in parallel. Use it inside
+        :func:`single_intraop_thread`, and only when the forward pass has no shared mutable
+        state (frozen backbone: batch-norm in eval mode; draw random masks beforehand).
+
+    Notes
+    -----
+    The summed losses and gradients of the shares are added in a fixed order, so results
+    are deterministic; they equal the one-thread gradient up to float rounding.
+    """
+
+    def __init__(self, params: list[torch.Tensor], n_threads: int) -> None:
+        self.params = list(params)
+        self.n_threads = max(1, int(n_threads))
+        self._pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
+
+    def _part(self, loss_sum: Callable, part: torch.Tensor):
+        with torch.enable_grad():
+            loss = loss_sum(part)
+            grads = torch.autograd.grad(loss, self.params, allow_unused=True)
+        return loss.detach(), grads
+
+    def __call__(self, loss_sum: Callable[[torch.Tensor], torch.Tensor], idx: torch.Tensor):
+        """Set ``p.grad`` to the gradient of ``sum(loss) / len(idx)``; return that mean loss.
+
+        ``loss_sum(indices)`` must return the **summed** loss of those rows.
+        """
+        n_parts = min(self.n_threads, len(idx))
+        parts = [p for p in idx.tensor_split(n_parts) if len(p)]
+        if self._pool is None or len(parts) == 1:
+            results = [self._part(loss_sum, p) for p in parts]
+        else:
+            results = [
+                f.result() for f in [self._pool.submit(self._part, loss_sum, p) for p in parts]
+            ]
+        total = sum(r[0] for r in results)
+        for i, p in enumerate(self.params):
+            gs = [r[1][i] for r in results if r[1][i] is not None]
+            p.grad = (sum(gs[1:], gs[0]) / len(idx)) if gs else None
+        return total / len(idx)
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def _trainable_state(model: nn.Module) -> dict:
@@ -86,6 +161,8 @@ def train_loop(
         Put in train mode for steps and eval mode for ``evaluate``.
     step_loss : callable
         ``step_loss(indices: LongTensor) -> scalar loss`` for one mini-batch of training rows.
+        When the returned loss does not require grad, the step has set the gradients itself
+        (e.g. with :class:`ThreadedGrad`) and no ``backward`` is run.
     n_train : int
         Number of training rows (indices are drawn from ``range(n_train)``).
     optimizer : torch.optim.Optimizer
@@ -133,14 +210,15 @@ def train_loop(
             total, count = 0.0, 0
             for start in range(0, n_train, batch_size):
                 idx = order[start : start + batch_size]
+                optimizer.zero_grad(set_to_none=True)
                 loss = step_loss(idx)
                 if not torch.isfinite(loss):
                     raise ValueError(
                         f"the training loss became {loss.item()} at epoch {epoch + 1}; lower the "
                         "learning rate (lr) or the l2 coefficient"
                     )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                if loss.requires_grad:
+                    loss.backward()
                 optimizer.step()
                 if scheduler is not None and scheduler_per == "step":
                     scheduler.step()

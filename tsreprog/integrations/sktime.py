@@ -49,6 +49,9 @@ class ReprogramTSClassifier(BaseClassifier):
     device : str, default="auto"
     random_state : int, RandomState or None, default=None
     verbose : bool, default=False
+    reprogram : bool, default=True
+    finetune : bool, default=False
+    finetune_lr : float > 0, default=1e-3
 
     Attributes
     ----------
@@ -108,6 +111,9 @@ class ReprogramTSClassifier(BaseClassifier):
         device: str = "auto",
         random_state=None,
         verbose: bool = False,
+        reprogram: bool = True,
+        finetune: bool = False,
+        finetune_lr: float = 1e-3,
     ) -> None:
         self.backbone = backbone
         self.weights = weights
@@ -129,6 +135,9 @@ class ReprogramTSClassifier(BaseClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.reprogram = reprogram
+        self.finetune = finetune
+        self.finetune_lr = finetune_lr
         super().__init__()
 
     @staticmethod

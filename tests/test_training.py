@@ -1,0 +1,119 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from tsreprog.backbones import create_backbone
+from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
+from tsreprog.model import ReprogrammedModel
+from tsreprog.reprogram import InputReprogrammer, place_series
+from tsreprog.training import ThreadedGrad, single_intraop_thread, train_loop
+
+
+def _problem(n=40):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 3, generator=g)
+    y = (X[:, 0] > 0).long()
+    return X, y
+
+
+def test_train_loop_restores_the_best_epoch_and_stops_early():
+    X, y = _problem()
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    losses = iter([0.9, 0.5, 0.7, 0.8, 0.95, 0.99])
+    snapshots = {}
+
+    def evaluate():
+        return next(losses), 0.5
+
+    def on_epoch_end(epoch, best, res):
+        snapshots[epoch] = model.weight.detach().clone()
+
+    res = train_loop(
+        model,
+        lambda idx: torch.nn.functional.cross_entropy(model(X[idx]), y[idx]),
+        len(X),
+        opt,
+        epochs=10,
+        batch_size=8,
+        generator=torch.Generator().manual_seed(0),
+        evaluate=evaluate,
+        patience=3,
+        on_epoch_end=on_epoch_end,
+    )
+    assert res.best_epoch == 2 and res.stopped_early
+    assert res.history["epoch"] == [1, 2, 3, 4, 5]
+    torch.testing.assert_close(model.weight, snapshots[2])
+
+
+def test_non_finite_loss_is_a_clear_error():
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="lower the learning rate"):
+        train_loop(
+            model,
+            lambda idx: model(torch.full((len(idx), 3), float("nan"))).sum(),
+            4,
+            opt,
+            epochs=1,
+            batch_size=2,
+            generator=torch.Generator(),
+        )
+
+
+def test_ctrl_c_keeps_the_best_weights_with_a_warning():
+    X, y = _problem()
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    calls = {"n": 0}
+
+    def step(idx):
+        calls["n"] += 1
+        if calls["n"] > 12:
+            raise KeyboardInterrupt
+        return torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+
+    with pytest.warns(UserWarning, match="interrupted"):
+        res = train_loop(
+            model, step, len(X), opt, epochs=10, batch_size=8, generator=torch.Generator()
+        )
+    assert res.interrupted and res.best_epoch >= 1 and len(res.history["epoch"]) == 2
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_threaded_gradient_equals_the_plain_gradient(dropout):
+    bb = create_backbone("tiny-test", weights=None, seed=0)
+    rep = InputReprogrammer(bb.cfg.input_samples, dropout=dropout, mask=True)
+    model = ReprogrammedModel(rep, bb, ManyToOneMapping(assign_many_to_one(36, 3))).train()
+    rng = np.random.RandomState(0)
+    placed, occ = place_series([rng.randn(50) for _ in range(9)], 1600, "repeat", n_repeats=4)
+    placed, occ = torch.from_numpy(placed), torch.from_numpy(occ)
+    y = torch.arange(9) % 3
+    torch.manual_seed(1)
+    mask = rep.sample_dropout_mask()
+
+    def loss_sum(idx):
+        out = model(placed[idx], occ[idx], dropout_mask=mask)
+        return torch.nn.functional.nll_loss(out, y[idx], reduction="sum")
+
+    idx = torch.arange(9)
+    model.zero_grad()
+    plain = loss_sum(idx) / 9
+    plain.backward()
+    expected = rep.theta.grad.clone()
+    grad = ThreadedGrad([rep.theta], n_threads=2)
+    with single_intraop_thread():
+        assert torch.get_num_threads() == 1
+        loss = grad(loss_sum, idx)
+    grad.close()
+    torch.testing.assert_close(loss, plain.detach(), atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(rep.theta.grad, expected, atol=1e-7, rtol=1e-5)
+
+
+def test_single_intraop_thread_restores_the_setting():
+    before = torch.get_num_threads()
+    with warnings.catch_warnings(), single_intraop_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -207,6 +207,14 @@ def pretrain(
         result=result,
         best_state=best_state,
     )
+    if res.interrupted:
+        if verbose:
+            print(f"interrupted: rerun the same command to resume from {ckpt_path}")
+        return {
+            "interrupted": True,
+            "checkpoint": str(ckpt_path),
+            "epochs_run": len(res.history["epoch"]),
+        }
     model.eval()
     feats_te = _features(model, corpus["testing"][0])
     y_te = corpus["testing"][1]

@@ -1,0 +1,90 @@
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import tsreprog.pretraining as pt
+from tsreprog.backbones import create_backbone, state_dict_sha256
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from tsreprog.data.synth import synthesize_commands
+
+    out = tmp_path_factory.mktemp("corpus") / "en"
+    synthesize_commands(
+        out, lang="en", words=["yes", "no", "up"], per_word=12, seed=0, progress=False
+    )
+    return out
+
+
+def _run(corpus, out, epochs, **kw):
+    return pt.pretrain(
+        corpus,
+        out,
+        backbone="tiny-test",
+        epochs=epochs,
+        batch_size=8,
+        patience=None,
+        seed=0,
+        verbose=False,
+        **kw,
+    )
+
+
+def test_pretrain_writes_weights_with_metadata(corpus, tmp_path):
+    meta = _run(corpus, tmp_path / "w.pt", epochs=2)
+    assert (tmp_path / "w.pt").is_file() and not (tmp_path / "w.pt.ckpt").exists()
+    model = create_backbone("tiny-test", weights=tmp_path / "w.pt")
+    assert model.weights_meta["epochs_run"] == 2
+    assert set(meta) >= {"test_accuracy", "validation_accuracy", "sha256", "class_embeddings"}
+    emb, kind = model.source_class_embeddings()
+    assert kind == "head_weights"  # only 4 of 36 classes were in the corpus
+    assert emb.shape == (36, 8)
+    conf = np.array(meta["confusion_test"])
+    assert conf.sum() == meta["n_test"]
+
+
+def test_interrupted_pretraining_resumes_to_the_same_weights(corpus, tmp_path, monkeypatch):
+    _run(corpus, tmp_path / "full.pt", epochs=3)
+    full = create_backbone("tiny-test", weights=tmp_path / "full.pt")
+
+    calls = {"n": 0}
+    real_shift = pt._shift
+
+    def flaky_shift(*args):
+        calls["n"] += 1
+        if calls["n"] == 9:  # in the second epoch (5 batches of 8 per epoch)
+            raise KeyboardInterrupt
+        return real_shift(*args)
+
+    monkeypatch.setattr(pt, "_shift", flaky_shift)
+    with pytest.warns(UserWarning, match="interrupted"):
+        out = _run(corpus, tmp_path / "resumed.pt", epochs=3)
+    assert out["interrupted"] and (tmp_path / "resumed.pt.ckpt").is_file()
+    assert not (tmp_path / "resumed.pt").exists()
+    monkeypatch.setattr(pt, "_shift", real_shift)
+    meta = _run(corpus, tmp_path / "resumed.pt", epochs=3)
+    assert meta["epochs_run"] == 3
+    resumed = create_backbone("tiny-test", weights=tmp_path / "resumed.pt")
+    assert state_dict_sha256(resumed) == state_dict_sha256(full)
+
+
+def test_unknown_class_folder_is_named(corpus, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(corpus, bad)
+    (bad / "banana").mkdir()
+    shutil.copy(next((bad / "yes").iterdir()), bad / "banana" / "x.wav")
+    with pytest.raises(ValueError, match="banana"):
+        _run(bad, tmp_path / "w.pt", epochs=1)
+
+
+def test_shift_is_zero_filled():
+    wave = torch.arange(1.0, 11.0).repeat(3, 1)
+    out = pt._shift(wave, 3, torch.Generator().manual_seed(0))
+    for row in out:
+        nz = row[row != 0]
+        assert len(nz) >= 7 and torch.all(nz[1:] - nz[:-1] == 1)

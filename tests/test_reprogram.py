@@ -97,3 +97,37 @@ def test_glorot_init_bound_and_gradient_reaches_theta():
     out = rep(torch.randn(2, 16000))
     out.sum().backward()
     torch.testing.assert_close(rep.theta.grad, torch.full((16000,), 2.0))
+
+
+def test_am_log_envelope_follows_the_series():
+    from tsreprog.reprogram import modulate_series
+
+    ramp = np.linspace(-1, 1, 50)
+    wave = modulate_series(ramp, 16000, 16000, "am", carrier_hz=200, mod_depth=2.0)
+    frames = wave[: 16000 // 400 * 400].reshape(-1, 400)  # 25-ms frames
+    db = 20 * np.log10(np.sqrt((frames**2).mean(1)))
+    # exp(2 * x) over x in [-1, 1]: the level rises by 4 nepers = 34.7 dB, linearly in time
+    assert np.corrcoef(db, np.arange(len(db)))[0, 1] > 0.99
+    assert 30 < db[-1] - db[0] < 38
+
+
+def test_fm_pitch_follows_the_series():
+    from tsreprog.reprogram import modulate_series
+
+    step = np.r_[np.full(20, -1.0), np.full(20, 1.0)]
+    wave = modulate_series(step, 16000, 16000, "fm", carrier_hz=200, mod_depth=1.0)
+
+    def f0(seg):
+        spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+        return np.argmax(spec) * 16000 / len(seg)
+
+    assert abs(f0(wave[1000:7000]) - 100) < 5  # 200 Hz * 2**-1
+    assert abs(f0(wave[9000:15000]) - 400) < 5  # 200 Hz * 2**+1
+    assert np.abs(wave).max() <= 1.0
+
+
+def test_modulation_placements_are_full_window_and_validated():
+    placed, occ = place_series([np.random.RandomState(0).randn(30)], 1600, "fm", sample_rate=16000)
+    assert placed.shape == (1, 1600) and occ.all()
+    with pytest.raises(ValueError, match="carrier_hz"):
+        place_series([np.ones(5)], 1600, "am", sample_rate=16000, carrier_hz=9000)

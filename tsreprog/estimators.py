@@ -116,7 +116,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Backbone weights: the shipped pretrained file, ``None`` for a random initialisation
         seeded by ``random_state`` (the control that shows whether pretraining helps), or a
         file written by ``tsreprog pretrain``.
-    placement : {"pad", "repeat", "resample"}, default="repeat"
+    placement : {"pad", "repeat", "resample", "am", "fm"}, default="repeat"
         How the series enters the window (see :func:`tsreprog.reprogram.place_series`).
         Voice2Series used ``"pad"``; tiling (``"repeat"`` with ``n_repeats="fill"``) makes the
         series a periodic sound the front end can hear.
@@ -124,6 +124,10 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Copies for ``placement="repeat"``.
     resample_length : int or None, default=None
         Resample every series to this length before placing it.
+    carrier_hz : float, default=200.0
+        Carrier fundamental (Hz) of the ``"am"`` / ``"fm"`` placements.
+    mod_depth : float, default=1.0
+        Modulation depth of ``"am"`` (log-amplitude) / ``"fm"`` (octaves).
     mask : bool, default=False
         Zero θ where the series sits (the paper's ``M``; the released code does not).
     dropout : float in [0, 1), default=0.0
@@ -201,6 +205,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         "placement": [StrOptions(set(PLACEMENTS))],
         "n_repeats": [Interval(Integral, 1, None, closed="left"), StrOptions({"fill"})],
         "resample_length": [Interval(Integral, 1, None, closed="left"), None],
+        "carrier_hz": [Interval(Real, 0, None, closed="neither")],
+        "mod_depth": [Interval(Real, 0, None, closed="left")],
         "mask": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
@@ -229,6 +235,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         placement: str = "repeat",
         n_repeats: int | str = "fill",
         resample_length: int | None = None,
+        carrier_hz: float = 200.0,
+        mod_depth: float = 1.0,
         mask: bool = False,
         dropout: float = 0.0,
         l2: float = 0.0,
@@ -253,6 +261,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         self.placement = placement
         self.n_repeats = n_repeats
         self.resample_length = resample_length
+        self.carrier_hz = carrier_hz
+        self.mod_depth = mod_depth
         self.mask = mask
         self.dropout = dropout
         self.l2 = l2
@@ -339,7 +349,14 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
     def _place(self, series: list[np.ndarray], window: int) -> tuple[torch.Tensor, torch.Tensor]:
         placed, occupied = place_series(
-            series, window, self.placement, self.n_repeats, self.resample_length
+            series,
+            window,
+            self.placement,
+            self.n_repeats,
+            self.resample_length,
+            sample_rate=get_backbone_cfg(self.backbone).sample_rate,
+            carrier_hz=self.carrier_hz,
+            mod_depth=self.mod_depth,
         )
         occ = torch.from_numpy(occupied)
         if len(occ) and bool((occ == occ[:1]).all()):

@@ -10,6 +10,12 @@ Placements (:func:`place_series`):
   tiles the series ``k`` times, so a series of length ``L`` becomes a periodic sound with
   fundamental ``sample_rate / L``.
 - ``"resample"``: the series stretched (or shrunk) to ``resample_length`` samples, then padded.
+- ``"am"`` / ``"fm"``: the series, stretched over the whole window and scaled to [-1, 1],
+  modulates a harmonic carrier (fundamental ``carrier_hz``, harmonics with 1/k amplitudes up to
+  the Nyquist frequency): ``"am"`` as log-amplitude, ``exp(mod_depth * x)``, so the log-mel
+  value of the carrier's bands follows the series over time; ``"fm"`` as a pitch contour,
+  fundamental ``carrier_hz * 2**(mod_depth * x)`` (``mod_depth`` in octaves). Both keep the
+  series' time axis on the spectrogram's time axis, where tiling turns it into a timbre.
 
 ``resample_length`` also applies before ``"pad"``/``"repeat"`` when given. A series longer than
 the window is resampled down to the window with a warning; it is never cut.
@@ -26,9 +32,65 @@ import torch
 from scipy import signal
 from torch import Tensor, nn
 
-__all__ = ["PLACEMENTS", "InputReprogrammer", "place_series", "resample_series"]
+__all__ = [
+    "PLACEMENTS",
+    "InputReprogrammer",
+    "modulate_series",
+    "place_series",
+    "resample_series",
+]
 
-PLACEMENTS = ("pad", "repeat", "resample")
+PLACEMENTS = ("pad", "repeat", "resample", "am", "fm")
+MODULATIONS = ("am", "fm")
+
+
+def modulate_series(
+    x: np.ndarray,
+    window: int,
+    sample_rate: int,
+    kind: str = "fm",
+    carrier_hz: float = 200.0,
+    mod_depth: float = 1.0,
+) -> np.ndarray:
+    """Turn a series into a modulated harmonic tone of ``window`` samples.
+
+    Parameters
+    ----------
+    x : 1-D array
+        The series; it is stretched linearly over the window and scaled by its largest
+        absolute value (a constant series gives an unmodulated tone).
+    window : int
+    sample_rate : int, Hz
+    kind : {"am", "fm"}
+    carrier_hz : float, Hz
+        Fundamental of the carrier (for ``"fm"``, at ``x = 0``).
+    mod_depth : float
+        ``"am"``: log-amplitude swing (the envelope is ``exp(mod_depth * x)``); ``"fm"``:
+        pitch swing in octaves.
+
+    Returns
+    -------
+    ndarray of shape (window,), float64, peak amplitude <= 1.
+    """
+    if kind not in MODULATIONS:
+        raise ValueError(f"modulation must be one of {MODULATIONS}, got {kind!r}")
+    if not 0 < carrier_hz < sample_rate / 2:
+        raise ValueError(f"carrier_hz={carrier_hz} must be in (0, {sample_rate / 2})")
+    u = resample_series(np.asarray(x, dtype=np.float64), window, "linear")
+    u = u - np.median(u) if kind == "fm" else u - u.mean()
+    peak = np.abs(u).max()
+    u = u / peak if peak > 0 else u
+    if kind == "am":
+        freq = np.full(window, carrier_hz)
+        env = np.exp(mod_depth * u)
+    else:
+        freq = carrier_hz * 2.0 ** (mod_depth * u)
+        env = np.ones(window)
+    phase = 2 * np.pi * np.cumsum(freq) / sample_rate
+    n_harm = max(1, int((sample_rate / 2) // freq.max()))
+    tone = sum(np.sin(k * phase) / k for k in range(1, n_harm + 1))
+    wave = env * tone
+    return wave / max(np.abs(wave).max(), 1e-12)
 
 
 def resample_series(x: np.ndarray, length: int, method: str = "linear") -> np.ndarray:
@@ -73,6 +135,9 @@ def place_series(
     n_repeats: int | str = 1,
     resample_length: int | None = None,
     resample_method: str = "linear",
+    sample_rate: int = 16000,
+    carrier_hz: float = 200.0,
+    mod_depth: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Place univariate series into a window.
 
@@ -82,13 +147,15 @@ def place_series(
         Series of any lengths (each placed on its own).
     window : int
         Samples of the model's input window.
-    placement : {"pad", "repeat", "resample"}
+    placement : {"pad", "repeat", "resample", "am", "fm"}
     n_repeats : int or "fill"
         Copies for ``"repeat"``.
     resample_length : int or None
         Resample each series to this length first (required meaning for ``"resample"``;
         ``None`` there means the whole window).
     resample_method : {"linear", "fft"}
+    sample_rate, carrier_hz, mod_depth
+        For ``"am"`` / ``"fm"`` (see :func:`modulate_series`).
 
     Returns
     -------
@@ -107,6 +174,11 @@ def place_series(
     n = len(series)
     placed = np.zeros((n, window), dtype=np.float32)
     occupied = np.zeros((n, window), dtype=bool)
+    if placement in MODULATIONS:
+        for i, x in enumerate(series):
+            placed[i] = modulate_series(x, window, sample_rate, placement, carrier_hz, mod_depth)
+        occupied[:] = True
+        return placed, occupied
     too_long = 0
     for i, x in enumerate(series):
         x = np.asarray(x, dtype=np.float64)

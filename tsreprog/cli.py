@@ -155,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_arguments(b)
     b.set_defaults(func=bench.main)
 
+    from tsreprog import speech
+
+    sp = sub.add_parser(
+        "speech", help="low-resource spoken commands: scratch, fine-tuning, reprogramming"
+    )
+    speech.add_arguments(sp)
+    sp.set_defaults(func=speech.main)
+
     v = sub.add_parser("bench-speed", help="training/inference throughput and fit times")
     v.add_argument("--device", default="cpu")
     v.add_argument("--weights", default="default", help="'default', 'none' or a path")

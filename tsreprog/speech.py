@@ -370,18 +370,26 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
     Raises
     ------
     ValueError
-        On an unknown method or mapping, or an override of a parameter that defines the method
-        (``reprogram``, ``finetune``, ``mapping``, ``map_assignment``, ``scratch``'s
-        ``weights``) or of ``random_state``.
+        On an unknown method, mapping or parameter name, or an override of a parameter that
+        defines the method (``reprogram``, ``finetune``, ``mapping``, ``map_assignment``,
+        ``scratch``'s ``weights``) or of ``random_state``.
     """
+    from tsreprog import ReprogramClassifier
+
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    valid = set(ReprogramClassifier().get_params())
     general: dict = {}
     specific: dict = {}
     for key, value in (params or {}).items():
         prefix, _, name = str(key).rpartition(".")
         if prefix and prefix not in METHODS:
             raise ValueError(f"{key!r}: {prefix!r} is not a method ({', '.join(METHODS)})")
+        if name not in valid:
+            raise ValueError(
+                f"{key!r}: {name!r} is not a ReprogramClassifier parameter "
+                f"({', '.join(sorted(valid))})"
+            )
         if name in _RESERVED:
             raise ValueError(
                 f"{key!r} cannot be set: the method defines {', '.join(_RESERVED[:4])} and "

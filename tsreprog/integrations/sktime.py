@@ -12,12 +12,21 @@ on as a list of 1-D arrays, which ReprogramClassifier places one by one.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from sktime.classification.base import BaseClassifier
 
 from tsreprog.estimators import ReprogramClassifier
 
 __all__ = ["ReprogramTSClassifier"]
+
+
+_PARAMS = {
+    name: p
+    for name, p in inspect.signature(ReprogramClassifier.__init__).parameters.items()
+    if name != "self"
+}
 
 
 class ReprogramTSClassifier(BaseClassifier):
@@ -29,29 +38,9 @@ class ReprogramTSClassifier(BaseClassifier):
 
     Parameters
     ----------
-    backbone : str, default="attrnn"
-    weights : "default", None or path, default="default"
-    placement : {"pad", "repeat", "resample"}, default="repeat"
-    n_repeats : int or "fill", default="fill"
-    resample_length : int or None, default=None
-    mask : bool, default=False
-    dropout : float in [0, 1), default=0.0
-    l2 : float >= 0, default=0.0
-    mapping : {"many_to_one", "linear"}, default="many_to_one"
-    n_map : int or None, default=None
-    map_assignment : {"ordered", "random", "frequency"}, default="random"
-    lr : float > 0, default=0.05
-    lr_schedule : {"constant", "cosine", "v2s"}, default="constant"
-    epochs : int >= 1, default=100
-    batch_size : int >= 1, default=32
-    validation_fraction : float in (0, 1) or None, default=0.2
-    patience : int or None, default=20
-    device : str, default="auto"
-    random_state : int, RandomState or None, default=None
-    verbose : bool, default=False
-    reprogram : bool, default=True
-    finetune : bool, default=False
-    finetune_lr : float > 0, default=1e-3
+    **params
+        Exactly the parameters of :class:`tsreprog.ReprogramClassifier`, with the same
+        defaults (the signature is taken from it, so the two never drift apart).
 
     Attributes
     ----------
@@ -89,56 +78,20 @@ class ReprogramTSClassifier(BaseClassifier):
         "property:randomness": "derandomized",
     }
 
-    def __init__(
-        self,
-        backbone: str = "attrnn",
-        weights="default",
-        placement: str = "repeat",
-        n_repeats: int | str = "fill",
-        resample_length: int | None = None,
-        mask: bool = False,
-        dropout: float = 0.0,
-        l2: float = 0.0,
-        mapping: str = "many_to_one",
-        n_map: int | None = None,
-        map_assignment: str = "random",
-        lr: float = 0.05,
-        lr_schedule: str = "constant",
-        epochs: int = 100,
-        batch_size: int = 32,
-        validation_fraction: float | None = 0.2,
-        patience: int | None = 20,
-        device: str = "auto",
-        random_state=None,
-        verbose: bool = False,
-        reprogram: bool = True,
-        finetune: bool = False,
-        finetune_lr: float = 1e-3,
-    ) -> None:
-        self.backbone = backbone
-        self.weights = weights
-        self.placement = placement
-        self.n_repeats = n_repeats
-        self.resample_length = resample_length
-        self.mask = mask
-        self.dropout = dropout
-        self.l2 = l2
-        self.mapping = mapping
-        self.n_map = n_map
-        self.map_assignment = map_assignment
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.reprogram = reprogram
-        self.finetune = finetune
-        self.finetune_lr = finetune_lr
+    def __init__(self, **params) -> None:
+        unknown = sorted(set(params) - set(_PARAMS))
+        if unknown:
+            raise TypeError(f"unknown parameters {unknown}; see ReprogramClassifier")
+        for name, p in _PARAMS.items():
+            setattr(self, name, params.get(name, p.default))
         super().__init__()
+
+    # The signature is ReprogramClassifier's, so the two cannot drift apart; scikit-base
+    # reads the parameter names from it (get_params, clone, the test suite).
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _PARAMS.values()]
+    )
 
     @staticmethod
     def _to_series(X) -> np.ndarray | list[np.ndarray]:

@@ -37,3 +37,12 @@ def _umask() -> int:
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) atomically to ``path``."""
     atomic_write(path, lambda f: f.write(text), mode="w")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (``getrusage`` ``ru_maxrss``)."""
+    import resource
+    import sys
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 2**20 if sys.platform == "darwin" else kb / 1024

@@ -43,6 +43,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         f"{clf.n_trainable_params_:,}"
     )
     print(f"{args.dataset} test accuracy: {acc:.4f}  (fit {fit_s:.1f} s, predict {pred_s:.1f} s)")
+    from tsreprog._io import peak_rss_mb
+
+    print(f"peak resident memory: {peak_rss_mb():.0f} MB")
     return 0
 
 

@@ -18,13 +18,12 @@ estimator's prediction batch for the optimized path). The last line printed is
 
 from __future__ import annotations
 
-import resource
-import sys
 import time
 
 import numpy as np
 import torch
 
+from tsreprog._io import peak_rss_mb
 from tsreprog.backbones import create_backbone
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
@@ -32,11 +31,6 @@ from tsreprog.reprogram import InputReprogrammer
 from tsreprog.training import ThreadedGrad, single_intraop_thread
 
 __all__ = ["measure_throughput", "run_speed_benchmark"]
-
-
-def _peak_rss_mb() -> float:
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
 
 
 def _model(backbone: str, weights, device) -> ReprogrammedModel:
@@ -248,7 +242,7 @@ def run_speed_benchmark(
                     f"| {r['dataset']} | {r['method']} | {r['fit_seconds']:.1f} | "
                     f"{r.get('epochs', '')} | {r['accuracy']:.4f} |"
                 )
-    out(f"peak resident memory: {_peak_rss_mb():.0f} MB")
+    out(f"peak resident memory: {peak_rss_mb():.0f} MB")
     ratio = opt["train_samples_per_s"] / ref["train_samples_per_s"]
     out(f"train throughput ratio (optimized/reference): {ratio:.2f}")
     return ratio

@@ -181,7 +181,7 @@ def create_backbone(name: str = "attrnn", weights="default", seed: int = 0) -> A
     if path is not None:
         state, meta = _read_weights(path, expected)
         _load_state(model, state, str(path))
-        model.weights_meta = meta
+        model.weights_meta = {**meta, "sha256": expected or file_sha256(path), "file": str(path)}
     return model.eval()
 
 

@@ -1,0 +1,82 @@
+"""The shipped weights: checksum, model card, and that they reach a non-editable install."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tsreprog.backbones import create_backbone, list_backbones
+from tsreprog.backbones._registry import file_sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+PRETRAINED = ROOT / "tsreprog" / "pretrained"
+
+
+def test_shipped_weights_load_and_match_their_checksum():
+    meta = json.loads((PRETRAINED / "attrnn_synth.json").read_text())
+    assert file_sha256(PRETRAINED / "attrnn_synth.pt") == meta["sha256"]
+    model = create_backbone("attrnn")  # weights="default"
+    assert model.weights_meta["test_accuracy"] == meta["test_accuracy"] >= 0.90
+    assert "attrnn" in list_backbones(pretrained=True)
+    emb, kind = model.source_class_embeddings()
+    assert kind == "class_means" and emb.shape == (36, 32)
+
+
+def test_model_card_agrees_with_the_metadata():
+    meta = json.loads((PRETRAINED / "attrnn_synth.json").read_text())
+    card = (PRETRAINED / "MODEL_CARD.md").read_text()
+    assert meta["sha256"] in card
+    assert f"{meta['test_accuracy']:.4f}" in card
+    assert f"{meta['validation_accuracy']:.4f}" in card
+    assert f"{meta['n_test']:,}" in card and f"{meta['n_train']:,}" in card
+    assert f"epoch {meta['best_epoch']}" in card
+
+
+def test_default_weights_reach_a_non_editable_install(tmp_path):
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import tsreprog; from tsreprog import create_backbone; "
+        "m = create_backbone('attrnn'); print(tsreprog.__file__); "
+        "print(m.weights_meta['sha256'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert out[0].startswith(str(site))  # the installed copy, not the checkout
+    assert len(out[1]) == 64
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_shipped_file_gives_a_clear_error(tmp_path, monkeypatch, damage):
+    import tsreprog.backbones._registry as reg
+
+    data = (PRETRAINED / "attrnn_synth.pt").read_bytes()
+    bad = tmp_path / "attrnn_synth.pt"
+    bad.write_bytes(data[: len(data) // 3] if damage == "truncate" else data[:-10] + b"x" * 10)
+    (tmp_path / "attrnn_synth.json").write_text((PRETRAINED / "attrnn_synth.json").read_text())
+    monkeypatch.setattr(reg, "_package_file", lambda file: tmp_path / file)
+    with pytest.raises(ValueError, match="corrupted, truncated or was replaced"):
+        create_backbone("attrnn")

@@ -263,7 +263,13 @@ def train_loop(
         bar.close()
     if restore_best and best_state:
         model.load_state_dict(best_state, strict=False)
-    if not res.stopped_early and not res.interrupted and patience is not None and epochs > 0:
+    if (
+        evaluate is not None
+        and not res.stopped_early
+        and not res.interrupted
+        and patience is not None
+        and epochs > 0
+    ):
         if res.best_epoch == len(hist["epoch"]) and len(hist["epoch"]) > 1:
             warnings.warn(
                 f"the best epoch was the last one ({epochs}): training may not have converged; "

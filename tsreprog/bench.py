@@ -1053,7 +1053,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     int
         0, or 1 when a cell failed.
     """
-    from tsreprog.cli import _parse_set
+    from tsreprog._params import parse_set
 
     if not isinstance(args, argparse.Namespace):
         parser = add_arguments(argparse.ArgumentParser(prog="tsreprog bench"))
@@ -1069,7 +1069,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         plot=args.plot,
-        params=_parse_set(args.set),
+        params=parse_set(args.set),
         verbose=True,
         threads=getattr(args, "threads", None),
     )

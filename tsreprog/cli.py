@@ -9,6 +9,8 @@ import argparse
 import sys
 import time
 
+from tsreprog._params import parse_set
+
 __all__ = ["main"]
 
 
@@ -26,7 +28,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     from tsreprog.data.ucr import load_dataset
 
     Xtr, ytr, Xte, yte = load_dataset(args.dataset, data=args.data)
-    params = _parse_set(args.set)
+    params = parse_set(args.set)
     clf = ReprogramClassifier(random_state=args.seed, verbose=True, **params)
     print(
         f"{args.dataset}: {len(Xtr)} train / {len(Xte)} test series, {len(np.unique(ytr))} "
@@ -47,22 +49,6 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     print(f"peak resident memory: {peak_rss_mb():.0f} MB")
     return 0
-
-
-def _parse_set(items: list[str] | None) -> dict:
-    """``["lr=0.01", "placement=pad"]`` -> ``{"lr": 0.01, "placement": "pad"}``."""
-    import ast
-
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise SystemExit(f"--set expects PARAM=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        try:
-            out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key] = value
-    return out
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:

@@ -919,7 +919,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     int
         0, or 1 when a row failed.
     """
-    from tsreprog.cli import _parse_set
+    from tsreprog._params import parse_set
 
     if not isinstance(args, argparse.Namespace):
         parser = add_arguments(argparse.ArgumentParser(prog="tsreprog speech"))
@@ -937,7 +937,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         mappings=args.mapping,
         seeds=args.seeds,
         out=args.out,
-        params=_parse_set(args.set),
+        params=parse_set(args.set),
         verbose=True,
         languages=args.languages,
     )

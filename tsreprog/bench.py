@@ -2,9 +2,10 @@
 
 One *cell* is one (dataset, method, seed). Each cell loads the official UCR train/test split,
 fits on the training split only (ReprogramClassifier selects its epoch on the training loss, or
-on a validation split of the training data with ``--set validation_fraction=...``), predicts the test split once and records the accuracy, the fit and predict
-wall times and the peak memory of the process that ran it. Cells run one by one, in parallel
-with joblib (``jobs``), or on an existing dask cluster through joblib's dask backend.
+on a validation split of the training data with ``--set validation_fraction=...``), predicts the
+test split once and records the accuracy, the fit and predict wall times and the peak memory of
+the process that ran it. Cells run one by one, in parallel with joblib (``jobs``), or on an
+existing dask cluster through joblib's dask backend.
 
 Methods
 -------

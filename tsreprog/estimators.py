@@ -29,6 +29,9 @@ from tsreprog.training import ThreadedGrad, single_intraop_thread, train_loop
 __all__ = ["ReprogramClassifier"]
 
 _PREDICT_BATCH = 256
+# rows per worker-thread task when predicting on CPU: small tasks keep the STFT and LSTM
+# buffers in cache (2 cores: 790 series/s with tasks of 16, 360 with tasks of 128)
+_THREAD_CHUNK = 16
 
 
 def _resolve_device(device: str) -> torch.device:
@@ -389,7 +392,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         if threads is None:
             threads = torch.get_num_threads()
         threads = threads if device.type == "cpu" else 1
-        step = min(_PREDICT_BATCH, max(1, -(-n // threads))) if threads > 1 else _PREDICT_BATCH
+        step = _THREAD_CHUNK if threads > 1 else _PREDICT_BATCH
         slices = [slice(s, s + step) for s in range(0, n, step)]
 
         def run(sl):

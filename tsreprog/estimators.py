@@ -197,7 +197,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     **Why these defaults** (measured on development datasets only, never on the Voice2Series
-    table; see ``results/README.md``): tiling the series over the window (``"repeat"`` with
+    table; see ``results/exploration/README.md``): tiling the series over the window (``"repeat"`` with
     ``n_repeats="fill"``) beat Voice2Series' zero padding and the AM/FM carriers; without a
     validation split (``validation_fraction=None``) fits were better than with a 20 % split,
     because UCR training sets of 20–40 series leave 4–8 validation series, on which the best

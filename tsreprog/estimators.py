@@ -197,13 +197,14 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     **Why these defaults** (measured on development datasets only, never on the Voice2Series
-    table; see ``results/exploration/README.md``): tiling the series over the window (``"repeat"`` with
-    ``n_repeats="fill"``) beat Voice2Series' zero padding and the AM/FM carriers; without a
-    validation split (``validation_fraction=None``) fits were better than with a 20 % split,
-    because UCR training sets of 20–40 series leave 4–8 validation series, on which the best
-    epoch is noise and early stopping fires after a handful of epochs; the ``frequency``
-    assignment edged out the random one; 60 epochs at Adam 0.05 were as good as 100 with a
-    cosine schedule, at 60 % of the time. ``v2s_paper()`` gives the published settings.
+    table; see ``results/exploration/README.md``): tiling the series over the window
+    (``"repeat"`` with ``n_repeats="fill"``) beat Voice2Series' zero padding and the AM/FM
+    carriers; without a validation split (``validation_fraction=None``) fits were better than
+    with a 20 % split, because UCR training sets of 20-40 series leave 4-8 validation series,
+    on which the best epoch is noise and early stopping fires after a handful of epochs; the
+    ``frequency`` assignment edged out the random one; 60 epochs at Adam 0.05 were as good as
+    100 with a cosine schedule, at 60 % of the time. ``v2s_paper()`` gives the published
+    settings.
 
     Examples
     --------

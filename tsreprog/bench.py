@@ -80,6 +80,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsreprog._params import add_set_argument
+
 __all__ = [
     "COLUMNS",
     "METHODS",
@@ -1031,10 +1033,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
     parser.add_argument("--scheduler", default=None, help="dask scheduler address")
     parser.add_argument("--plot", default=None, help="write a comparison figure (PNG)")
-    parser.add_argument(
-        "--set",
-        nargs="*",
-        metavar="PARAM=VALUE",
+    add_set_argument(
+        parser,
         help="ReprogramClassifier parameters for v2s and v2s-random "
         "(minirocket.PARAM=VALUE reaches MiniRocket only)",
     )
@@ -1054,11 +1054,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     int
         0, or 1 when a cell failed.
     """
-    from tsreprog._params import parse_set
+    from tsreprog._params import as_namespace, parse_set
 
-    if not isinstance(args, argparse.Namespace):
-        parser = add_arguments(argparse.ArgumentParser(prog="tsreprog bench"))
-        args = parser.parse_args(None if args is None else list(args))
+    args = as_namespace(args, add_arguments, "tsreprog bench")
     df = run_bench(
         data=args.data,
         datasets=args.datasets,

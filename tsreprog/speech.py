@@ -89,6 +89,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsreprog._params import add_set_argument
+
 __all__ = [
     "COLUMNS",
     "DEFAULT_LANGUAGES",
@@ -891,10 +893,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, default=3, help="run seeds 0..N-1 (default 3)")
     parser.add_argument("--out", default=None, help="results CSV; rerunning resumes it")
     parser.add_argument("--plot", default=None, help="write a bar chart (PNG)")
-    parser.add_argument(
-        "--set",
-        nargs="*",
-        metavar="PARAM=VALUE",
+    add_set_argument(
+        parser,
         help="ReprogramClassifier parameters (METHOD.PARAM=VALUE reaches one method)",
     )
     parser.add_argument(
@@ -919,11 +919,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     int
         0, or 1 when a row failed.
     """
-    from tsreprog._params import parse_set
+    from tsreprog._params import as_namespace, parse_set
 
-    if not isinstance(args, argparse.Namespace):
-        parser = add_arguments(argparse.ArgumentParser(prog="tsreprog speech"))
-        args = parser.parse_args(None if args is None else list(args))
+    args = as_namespace(args, add_arguments, "tsreprog speech")
     if args.synthesize:
         langs = _as_list(args.languages) or list(DEFAULT_LANGUAGES)
         made = make_low_resource_sets(args.data, langs=langs, jobs=args.jobs, progress=True)

@@ -53,21 +53,21 @@ def load_corpus(data: str | os.PathLike, label_names, progress: bool = False) ->
 
 
 @torch.no_grad()
-def _features(model: AcousticModel, X: np.ndarray, batch: int = 256) -> torch.Tensor:
-    return torch.cat(
-        [model.frontend(torch.from_numpy(X[s : s + batch])) for s in range(0, len(X), batch)]
-    )
+def _batched(fn, x, batch: int = 256) -> torch.Tensor:
+    """``fn`` applied to consecutive slices of ``x`` without gradient, concatenated."""
+    return torch.cat([fn(x[s : s + batch]) for s in range(0, len(x), batch)])
+
+
+def _features(model: AcousticModel, X: np.ndarray) -> torch.Tensor:
+    return _batched(model.frontend, torch.from_numpy(X))
 
 
 @torch.no_grad()
 def source_class_embeddings(model: AcousticModel, feats: torch.Tensor, y: np.ndarray) -> np.ndarray:
     """Mean penultimate embedding of each source class, shape (num_classes, d); NaN if absent."""
     model.eval()
-    embs = torch.cat(
-        [
-            model.forward_features(feats[s : s + 256], return_extras=True)[1]["embedding"]
-            for s in range(0, len(feats), 256)
-        ]
+    embs = _batched(
+        lambda f: model.forward_features(f, return_extras=True)[1]["embedding"], feats
     ).numpy()
     out = np.full((model.cfg.num_classes, embs.shape[1]), np.nan)
     for c in np.unique(y):
@@ -169,10 +169,7 @@ def pretrain(
         return loss_fn(model.forward_features(feats), ytr_t[idx])
 
     def evaluate():
-        with torch.no_grad():
-            logits = torch.cat(
-                [model.forward_features(feats_va[s : s + 256]) for s in range(0, len(y_va), 256)]
-            )
+        logits = _batched(model.forward_features, feats_va)
         return loss_fn(logits, y_va).item(), (logits.argmax(1) == y_va).float().mean().item()
 
     def checkpoint(epoch: int, best: dict, res: TrainResult) -> None:
@@ -218,13 +215,7 @@ def pretrain(
     model.eval()
     feats_te = _features(model, corpus["testing"][0])
     y_te = corpus["testing"][1]
-    with torch.no_grad():
-        pred = torch.cat(
-            [
-                model.forward_features(feats_te[s : s + 256]).argmax(1)
-                for s in range(0, len(y_te), 256)
-            ]
-        ).numpy()
+    pred = _batched(lambda f: model.forward_features(f).argmax(1), feats_te).numpy()
     n_cls = cfg.num_classes
     confusion = np.zeros((n_cls, n_cls), dtype=int)
     np.add.at(confusion, (y_te, pred), 1)

@@ -61,26 +61,11 @@ def measure_throughput(
     """
     dev = torch.device(device)
     threads = torch.get_num_threads() if dev.type == "cpu" and optimized else 1
-    try:
-        if threads > 1:
-            with single_intraop_thread():
-                return _measure(
-                    optimized,
-                    backbone,
-                    weights,
-                    batch_size,
-                    steps,
-                    warmup,
-                    repeats,
-                    dev,
-                    infer_batch,
-                    threads,
-                )
-        return _measure(
-            optimized, backbone, weights, batch_size, steps, warmup, repeats, dev, infer_batch, 1
-        )
-    finally:
-        pass
+    args = (optimized, backbone, weights, batch_size, steps, warmup, repeats, dev, infer_batch)
+    if threads > 1:
+        with single_intraop_thread():
+            return _measure(*args, threads)
+    return _measure(*args, 1)
 
 
 def _measure(

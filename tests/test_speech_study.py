@@ -13,6 +13,7 @@ import pytest
 from tsreprog import speech
 from tsreprog.speech import (
     COLUMNS,
+    METHOD_DEFAULTS,
     comparisons,
     find_datasets,
     make_low_resource_sets,
@@ -129,6 +130,11 @@ def test_study_params_define_each_method():
     p = study_params("reprogram+finetune", "ordered", {"finetune.epochs": 3})
     assert p["reprogram"] and p["finetune"] and p["map_assignment"] == "ordered"
     assert "epochs" not in p
+    # θ on a waveform gets its own small default step; the heads of the linear methods do not
+    assert p["lr"] == METHOD_DEFAULTS["reprogram+finetune"]["lr"] == 5e-4
+    assert study_params("reprogram", "ordered")["lr"] == 5e-4
+    assert "lr" not in study_params("finetune", None)  # the estimator's default
+    assert study_params("reprogram", "ordered", {"lr": 0.01})["lr"] == 0.01  # --set wins
     for bad in ({"finetune": True}, {"map_assignment": "random"}, {"random_state": 1}):
         with pytest.raises(ValueError, match="cannot be set"):
             study_params("reprogram", "ordered", bad)

@@ -43,8 +43,9 @@ Every method is one :class:`~tsreprog.ReprogramClassifier` configuration (one tr
     θ, many-to-one mapping and the backbone's weights trained together (Yen et al.'s AR + TL).
 
 All use ``placement="pad"`` (the 1-s clip fills the 1-s window as it is) on top of the
-estimator's defaults; ``params`` (``--set``) override them, for every method or, as
-``METHOD.PARAM=VALUE``, for one method. The parameters that define a method (``reprogram``,
+estimator's defaults, and the reprogramming methods ``lr=5e-4`` (:data:`METHOD_DEFAULTS`);
+``params`` (``--set``) override them, for every method or, as ``METHOD.PARAM=VALUE``, for one
+method. The parameters that define a method (``reprogram``,
 ``finetune``, ``mapping``, ``map_assignment``, ``scratch``'s ``weights``) and ``random_state``
 (the seed of the row) cannot be overridden.
 
@@ -97,6 +98,7 @@ __all__ = [
     "MAPPINGS",
     "MAX_TRAIN_PER_WORD",
     "METHODS",
+    "METHOD_DEFAULTS",
     "STUDY_DEFAULTS",
     "add_arguments",
     "comparisons",
@@ -121,6 +123,12 @@ DEFAULT_LANGUAGES: tuple[str, ...] = ("lt", "ar", "cmn")
 MAX_TRAIN_PER_WORD: int = 20
 #: ReprogramClassifier parameters of every method, under the ``params`` overrides.
 STUDY_DEFAULTS: dict = {"placement": "pad", "n_repeats": 1}
+#: Per-method defaults, also under the ``params`` overrides. θ is added to a peak-normalised
+#: waveform here, not to a standardised series: the estimator's ``lr=0.05`` makes θ louder than
+#: the speech (RMS 0.5 after 40 epochs on ``lt``) and the words unrecognisable. 5e-4 was chosen
+#: on validation splits of the three languages' *training* clips
+#: (``results/speech_lr/README.md``; the test clips were not loaded).
+METHOD_DEFAULTS: dict[str, dict] = {"reprogram": {"lr": 5e-4}, "reprogram+finetune": {"lr": 5e-4}}
 #: Columns of the results CSV.
 COLUMNS: list[str] = [
     "dataset",
@@ -405,7 +413,13 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         raise ValueError("'scratch.weights' cannot be set: scratch trains from a random init")
     if method == "scratch":
         general.pop("weights", None)  # a global weights file is for the pretrained methods
-    out = {**STUDY_DEFAULTS, **general, **specific, **_METHOD_PARAMS[method]}
+    out = {
+        **STUDY_DEFAULTS,
+        **METHOD_DEFAULTS.get(method, {}),
+        **general,
+        **specific,
+        **_METHOD_PARAMS[method],
+    }
     if method in _MANY_TO_ONE:
         if mapping not in MAPPINGS:
             raise ValueError(f"mapping {mapping!r} for {method}; choose from {', '.join(MAPPINGS)}")

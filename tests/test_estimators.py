@@ -20,14 +20,24 @@ from tsreprog.backbones import create_backbone, save_backbone_weights, state_dic
 def fast(**kw):
     # the random tiny backbone learns the toy problems with a random assignment; the
     # default "frequency" assignment is tested on its own below
-    params = dict(backbone="tiny-test", epochs=2, random_state=0, map_assignment="random")
+    params = dict(
+        backbone="tiny-test",
+        epochs=2,
+        random_state=0,
+        mapping="many_to_one",
+        map_assignment="random",
+    )
     params.update(kw)
     return ReprogramClassifier(**params)
 
 
-# the common checks run on the defaults (frequency assignment), only smaller and faster
+# the common checks run on the defaults (linear mapping) and on the many-to-one mapping with
+# the frequency assignment, only smaller and faster
 @parametrize_with_checks(
-    [ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0)],
+    [
+        ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0),
+        ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0, mapping="many_to_one"),
+    ],
     expected_failed_checks=lambda est: {},
 )
 def test_sklearn_compatible(estimator, check):

@@ -33,7 +33,13 @@ def _fit(**kw) -> ReprogramClassifier:
     )
     y = np.array(["sine"] * 8 + ["square"] * 8)
     # a validation split so that the history has validation curves to draw
-    params = dict(backbone="tiny-test", epochs=2, random_state=0, validation_fraction=0.25)
+    params = dict(
+        backbone="tiny-test",
+        epochs=2,
+        random_state=0,
+        validation_fraction=0.25,
+        mapping="many_to_one",
+    )
     params.update(kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "best epoch was the last one" after 2 epochs

@@ -143,7 +143,7 @@ class ReprogramTSClassifier(BaseClassifier):
                 "backbone": "tiny-test",
                 "epochs": 2,
                 "placement": "pad",
-                "mapping": "linear",
+                "mapping": "many_to_one",
                 "validation_fraction": None,
                 "patience": None,
                 "device": "cpu",

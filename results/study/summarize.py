@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog._io import atomic_write_text
+from tsreprog._io import atomic_write, atomic_write_text
 from tsreprog.bench import read_results
 
 HERE = Path(__file__).parent
@@ -40,7 +40,7 @@ def load() -> tuple[pd.DataFrame, dict[str, str]]:
         if not path.is_file():
             continue
         df = read_results(path)
-        df = df[df["status"].fillna("ok").replace("", "ok") == "ok"].copy()
+        df = df[df["status"].isin(["", "ok"])].copy()  # read_results gives "" for no status
         rename = {"v2s": name}
         if name == "base":
             rename.update({"v2s-random": "base, random backbone", "minirocket": "MiniRocket"})
@@ -139,10 +139,8 @@ def figure(table: pd.DataFrame, path: Path) -> None:
         "(orange: new default, grey: old default, green: MiniRocket)"
     )
     fig.tight_layout()
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
     plt.close(fig)
-    tmp.replace(path)
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsreprog import bench
+from tsreprog import ReprogramClassifier, bench
 from tsreprog.data.ucr import load_dataset, read_suite, read_ucr_file
 
 TINY = {"backbone": "tiny-test", "epochs": 1}
@@ -219,6 +219,30 @@ def test_resume_skips_finished_cells_and_repairs_the_file(tmp_path, monkeypatch)
     # other settings into the same file are refused, not mixed
     with pytest.raises(ValueError, match="another --out"):
         bench.run_bench(seeds=1, **{**kw, "params": {**TINY, "lr": 0.01}})
+
+
+def test_resume_refuses_rows_made_under_other_defaults(tmp_path):
+    """``params`` holds only the overrides; ``estimator_params`` catches a changed default."""
+    data = write_ucr(tmp_path / "ucr")
+    out = tmp_path / "res.csv"
+    kw = dict(data=data, datasets=["Tiny"], methods=["v2s"], out=out, params=TINY, verbose=False)
+    bench.run_bench(seeds=1, **kw)
+    df = bench.read_results(out)
+    full = json.loads(df.loc[0, "estimator_params"])
+    default = ReprogramClassifier().mapping
+    assert full["mapping"] == default and "random_state" not in full
+    assert full["epochs"] == TINY["epochs"]
+    # pretend the row was made when the default mapping was another one
+    other = "ordered" if default != "ordered" else "linear"
+    df.loc[0, "estimator_params"] = json.dumps({**full, "mapping": other}, sort_keys=True)
+    df.to_csv(out, index=False, lineterminator="\n")
+    with pytest.raises(ValueError, match=rf"mapping: '{other}' -> '{default}'.*another --out"):
+        bench.run_bench(seeds=1, **kw)
+    # a file from before the column existed still resumes (nothing to compare)
+    df.loc[0, "estimator_params"] = ""
+    df.to_csv(out, index=False, lineterminator="\n")
+    again = bench.run_bench(seeds=1, **kw)
+    assert again.loc[0, "estimator_params"] == ""
 
 
 def test_missing_dataset_is_reported_and_retried(tmp_path):

@@ -39,6 +39,12 @@ so a killed run leaves either the previous or the next complete file. Rerunning 
 are tried again. A half-written last line (a file cut off by something else) is dropped with a
 warning and repaired on the next write.
 
+``params`` holds the ``--set`` overrides; ``estimator_params`` holds every constructor parameter
+of the estimator the cell built, defaults included. A resumed run refuses a file whose finished
+rows differ from the current run in either (for example after an upgrade that changed a
+default), naming the parameters that differ, so one file never mixes two settings. Files written
+before ``estimator_params`` existed have it empty, and only ``params`` is compared for them.
+
 Peak memory
 -----------
 ``peak_rss_mb`` is the peak resident set size of the process that ran the cell, from the cell's
@@ -125,6 +131,7 @@ COLUMNS = [
     "best_epoch",
     "n_iter",
     "params",
+    "estimator_params",
     "backbone_sha256",
     "device",
     "threads",
@@ -268,14 +275,23 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
     writer.writerow(header)
     writer.writerows(good)
     buf.seek(0)
-    df = pd.read_csv(buf, dtype={"dataset": str, "method": str, "status": str, "params": str})
+    df = pd.read_csv(
+        buf,
+        dtype={
+            "dataset": str,
+            "method": str,
+            "status": str,
+            "params": str,
+            "estimator_params": str,
+        },
+    )
     for col in COLUMNS:
         if col not in df.columns:
             df[col] = np.nan
     df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
     df = df[df["seed"].notna() & df["dataset"].notna() & df["method"].notna()].copy()
     df["seed"] = df["seed"].astype(int)
-    for col in ("status", "params", "error", "note"):
+    for col in ("status", "params", "estimator_params", "error", "note"):
         df[col] = df[col].fillna("")
     return df.reset_index(drop=True)
 
@@ -427,6 +443,32 @@ def _rss_mb(source: str, peak: bool) -> float:
     return maxrss / (1024.0 * 1024.0) if sys.platform == "darwin" else maxrss / 1024.0
 
 
+def _estimator_params(method: str, kwargs: dict) -> str:
+    """Every constructor parameter of the cell's estimator, defaults included, as JSON.
+
+    ``params`` records only the ``--set`` overrides, so a changed default would be invisible in
+    it; this column is what a resumed run compares, so rows made under other defaults are never
+    mixed into one file. ``random_state`` (the cell's seed) is left out.
+    """
+    if method == "minirocket":
+        from sktime.classification.kernel_based import RocketClassifier
+
+        full = RocketClassifier(**kwargs).get_params(deep=False)
+    else:
+        from tsreprog import ReprogramClassifier
+
+        full = ReprogramClassifier(**kwargs).get_params(deep=False)
+    full.pop("random_state", None)
+    return json.dumps(full, sort_keys=True, default=str)
+
+
+def _params_diff(old: str, new: str) -> str:
+    """Human-readable list of the keys on which two JSON parameter dicts differ."""
+    a, b = json.loads(old), json.loads(new)
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
+    return ", ".join(f"{k}: {a.get(k, '<absent>')!r} -> {b.get(k, '<absent>')!r}" for k in keys)
+
+
 def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
     if method == "minirocket":
         if not ragged:
@@ -495,6 +537,7 @@ def _run_cell(
             host=platform.node(),
             pid=os.getpid(),
         )
+        row["estimator_params"] = _estimator_params(method, kwargs)
         from tsreprog.data.ucr import load_dataset
 
         X_train, y_train, X_test, y_test = load_dataset(dataset, data=data)
@@ -627,7 +670,9 @@ def run_bench(
     for name in names:
         available = _dataset_available(name, data)
         for method in run_methods:
-            wanted = json.dumps(_method_params(method, params), sort_keys=True, default=str)
+            kwargs = _method_params(method, params)
+            wanted = json.dumps(kwargs, sort_keys=True, default=str)
+            full = _estimator_params(method, kwargs)
             for seed in range(int(seeds)):
                 key = (name, method, seed)
                 if key in done:
@@ -638,6 +683,14 @@ def run_bench(
                             f"but this run asks for {wanted}; use another --out (or delete "
                             "those rows) so results with different settings are not mixed"
                         )
+                    old_full = prev.get("estimator_params")
+                    if isinstance(old_full, str) and old_full and old_full != full:
+                        raise ValueError(
+                            f"{out_path} already holds {key} run with other estimator "
+                            f"parameters ({_params_diff(old_full, full)}), e.g. after a change "
+                            "of tsreprog's defaults; use another --out (or delete those rows) "
+                            "so results with different settings are not mixed"
+                        )
                     rows[key] = prev
                 elif not available:
                     row = _blank_row(name, method, seed)
@@ -645,6 +698,7 @@ def run_bench(
                     row.update(
                         status="missing",
                         params=wanted,
+                        estimator_params=full,
                         finished_at=now,
                         error=f"dataset {name!r} not found in {where}",
                     )

@@ -846,7 +846,7 @@ def plot_speech_study(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     table = summary_table(df)
     datasets = list(dict.fromkeys(table["dataset"]))
     variants = list(dict.fromkeys(table["variant"]))
-    fig = Figure(figsize=(max(5.0, 1.2 + 0.45 * len(variants) * max(1, len(datasets))), 4.2))
+    fig = Figure(figsize=(max(5.0, 1.2 + 0.45 * len(variants) * max(1, len(datasets))), 4.8))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(variants))
@@ -866,7 +866,14 @@ def plot_speech_study(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     ax.set_ylabel("test accuracy %")
     ax.set_ylim(0, 100)
     if variants:
-        ax.legend(fontsize=8, ncols=min(3, len(variants)), loc="upper left")
+        # below the axes, so it never hides the tallest bars
+        ax.legend(
+            fontsize=8,
+            ncols=min(3, len(variants)),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.08),
+            frameon=False,
+        )
     else:
         ax.text(0.5, 0.5, "no finished runs", ha="center", va="center", transform=ax.transAxes)
     ax.set_title("low-resource spoken commands: mean ± std over seeds", fontsize=10)

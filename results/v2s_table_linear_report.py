@@ -8,8 +8,7 @@ script appends the seed counts, the per-seed suite means and ``tsreprog.bench.su
 
 from pathlib import Path
 
-import pandas as pd
-
+from tsreprog._io import atomic_write_text
 from tsreprog.bench import (
     _artefact_datasets,
     load_paper_results,
@@ -48,7 +47,7 @@ lines += [
 ]
 for method in ("v2s", "minirocket", "v2s-random"):
     sub = ok[(ok["method"] == method) & ~ok["dataset"].isin(arte)]
-    full = counts.index[counts.get(method, pd.Series(dtype=float)).reindex(counts.index) == 3]
+    full = counts.index[counts[method] == 3] if method in counts else []
     sub = sub[sub["dataset"].isin(full)]
     if sub.empty:
         lines.append(f"| {method} | 0 | – | – | – | – |")
@@ -56,7 +55,7 @@ for method in ("v2s", "minirocket", "v2s-random"):
     per_seed = sub.groupby("seed")["accuracy"].mean() * 100
     cells = [f"{per_seed.get(s, float('nan')):.2f}" for s in (0, 1, 2)]
     lines.append(
-        f"| {method} | {len(full.intersection(sub['dataset'].unique()))} | "
+        f"| {method} | {sub['dataset'].nunique()} | "
         + " | ".join(cells)
         + f" | {per_seed.mean():.2f} ± {per_seed.std(ddof=1):.2f} |"
     )
@@ -64,8 +63,6 @@ lines.append("")
 
 head = (here / "v2s_table_linear_head.md").read_text()
 text = head.rstrip() + "\n\n" + "\n".join(lines) + "\n" + summarize(df)
-tmp = here / ".v2s_table_linear.md.tmp"
-tmp.write_text(text)
-tmp.replace(here / "v2s_table_linear.md")
+atomic_write_text(here / "v2s_table_linear.md", text)
 plot_comparison(df, here / "v2s_table_linear.png")
 print(text)

@@ -677,19 +677,20 @@ def run_bench(
                 key = (name, method, seed)
                 if key in done:
                     prev = done[key]
+                    old_full = prev.get("estimator_params", "")  # "" in files made before it
+                    mismatch = ""
                     if prev.get("params") and prev["params"] != wanted:
-                        raise ValueError(
-                            f"{out_path} already holds {key} run with params {prev['params']}, "
-                            f"but this run asks for {wanted}; use another --out (or delete "
-                            "those rows) so results with different settings are not mixed"
+                        mismatch = f"params {prev['params']}, but this run asks for {wanted}"
+                    elif old_full and old_full != full:
+                        mismatch = (
+                            f"other estimator parameters ({_params_diff(old_full, full)}), "
+                            "e.g. after a change of tsreprog's defaults"
                         )
-                    old_full = prev.get("estimator_params")
-                    if isinstance(old_full, str) and old_full and old_full != full:
+                    if mismatch:
                         raise ValueError(
-                            f"{out_path} already holds {key} run with other estimator "
-                            f"parameters ({_params_diff(old_full, full)}), e.g. after a change "
-                            "of tsreprog's defaults; use another --out (or delete those rows) "
-                            "so results with different settings are not mixed"
+                            f"{out_path} already holds {key} run with {mismatch}; use another "
+                            "--out (or delete those rows) so results with different settings "
+                            "are not mixed"
                         )
                     rows[key] = prev
                 elif not available:

@@ -116,16 +116,8 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(
         1, 2, figsize=(10, 0.32 * len(t) + 1.5), sharey=True, gridspec_kw={"width_ratios": [3, 2]}
     )
-    colors = [
-        "tab:green"
-        if s == "MiniRocket"
-        else "tab:orange"
-        if s == "linear"
-        else "tab:gray"
-        if s == "base"
-        else "tab:blue"
-        for s in t["setting"]
-    ]
+    palette = {"MiniRocket": "tab:green", "linear": "tab:orange", "base": "tab:gray"}
+    colors = [palette.get(s, "tab:blue") for s in t["setting"]]
     ax1.barh(t["setting"], t["mean"], xerr=t["seed_std"].fillna(0), color=colors, alpha=0.8)
     ax1.set_xlabel("mean test accuracy over the suite (%), error bar: s over seeds")
     ax1.set_xlim(max(0, t["mean"].min() - 10), 100)

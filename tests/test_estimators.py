@@ -330,3 +330,22 @@ def test_nothing_to_train_is_an_error(toy_series):
     X, y = toy_series
     with pytest.raises(ValueError, match="nothing to train"):
         fast(reprogram=False).fit(X, y)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_cached_spectra_give_the_same_fit_as_computing_them_per_step(monkeypatch, threads):
+    import tsreprog.estimators as est
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(24, 40), np.repeat([0, 1, 2], 8)
+    thetas = []
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for budget in (512.0, 0.0):  # the default cache, then no cache (spectra per step)
+            monkeypatch.setattr(est, "_SPEC_CACHE_MB", budget)
+            thetas.append(fast(epochs=3, batch_size=8).fit(X, y).theta_)
+    finally:
+        torch.set_num_threads(old)
+    np.testing.assert_allclose(thetas[0], thetas[1], atol=1e-6, rtol=0)
+    assert np.abs(thetas[0]).max() > 0  # θ was trained

@@ -85,3 +85,18 @@ def test_window_mismatch_is_rejected():
     bb = create_backbone("tiny-test", weights=None)
     with pytest.raises(ValueError, match="window"):
         ReprogrammedModel(InputReprogrammer(16000), bb, ManyToOneMapping(assign_many_to_one(36, 2)))
+
+
+def test_placed_spectra_equal_the_per_batch_spectra_and_respect_the_budget():
+    model = _model(backbone="tiny-test")
+    placed = torch.randn(5, model.reprogrammer.window)
+    spec = model.placed_spectra(placed, max_mb=64, chunk=2)  # chunks of 2, 2 and 1 rows
+    torch.testing.assert_close(spec, model.backbone.frontend.stft(placed), atol=0, rtol=0)
+    fe = model.backbone.frontend
+    per_series_mb = (fe.n_fft // 2 + 1) * fe.n_frames(placed.shape[-1]) * 8 / 2**20
+    assert model.placed_spectra(placed, max_mb=5 * per_series_mb) is not None
+    assert model.placed_spectra(placed, max_mb=4.5 * per_series_mb) is None
+    # the cached spectra give the same logits as computing them in the step
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(placed[:3], spec=spec[:3]), model(placed[:3]))

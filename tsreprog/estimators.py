@@ -32,6 +32,10 @@ _PREDICT_BATCH = 256
 # rows per worker-thread task when predicting on CPU: small tasks keep the STFT and LSTM
 # buffers in cache (2 cores: 790 series/s with tasks of 16, 360 with tasks of 128)
 _THREAD_CHUNK = 16
+# the spectra of the placed training series are computed once per fit when they fit in this
+# many MB (0.5 MB per series for the AttRNN: ECG5000's 500 series fit, FordA's 3,601 do not)
+# and on the fly in every step otherwise (``ReprogrammedModel.placed_spectra``)
+_SPEC_CACHE_MB = 512.0
 
 
 def _resolve_device(device: str) -> torch.device:
@@ -587,6 +591,11 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         tr_placed = placed[tr_idx].to(device)
         tr_occ = self._rows(occ, tr_idx).to(device)
         tr_y = y_t[tr_idx].to(device)
+        tr_spec = model.placed_spectra(tr_placed, _SPEC_CACHE_MB)
+
+        def spec_rows(idx):
+            return None if tr_spec is None else tr_spec[idx]
+
         theta = model.reprogrammer.theta
         # On CPU, split each mini-batch over worker threads (one intra-op thread each); not
         # when fine-tuning, where batch-norm statistics are updated in place.
@@ -597,7 +606,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
         def step_loss(idx):
             if threaded is None:
-                out = model(tr_placed[idx], self._rows(tr_occ, idx))
+                out = model(tr_placed[idx], self._rows(tr_occ, idx), spec_rows(idx))
                 loss = torch.nn.functional.nll_loss(out, tr_y[idx])
                 if self.l2:
                     loss = loss + self.l2 * theta.square().sum()
@@ -605,7 +614,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             mask = model.reprogrammer.sample_dropout_mask()  # drawn once, shared by the threads
 
             def part_loss(part):
-                out = model(tr_placed[part], self._rows(tr_occ, part), dropout_mask=mask)
+                out = model(
+                    tr_placed[part], self._rows(tr_occ, part), spec_rows(part), dropout_mask=mask
+                )
                 return torch.nn.functional.nll_loss(out, tr_y[part], reduction="sum")
 
             loss = threaded(part_loss, idx)

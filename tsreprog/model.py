@@ -86,6 +86,27 @@ class ReprogrammedModel(nn.Module):
         theta_spec = fe.stft(self.reprogrammer.perturbation(occupied, dropout_mask))
         return fe.from_stft(spec + theta_spec)
 
+    def placed_spectra(
+        self, placed: Tensor, max_mb: float = 512.0, chunk: int = 256
+    ) -> Tensor | None:
+        """Spectra of placed series for ``spec=``, or ``None`` when they exceed ``max_mb``.
+
+        The placed series do not change during training, so their spectra (complex64,
+        ``n_fft // 2 + 1`` x frames per series: 513 x 125 x 8 bytes = 0.5 MB for the AttRNN) can be
+        computed once per fit instead of once per step. Over the memory budget the caller
+        computes them on the fly, as ``spec=None`` does.
+
+        Shapes
+        ------
+        ``placed (n, window) -> (n, n_freqs, frames)`` complex, on ``placed``'s device.
+        """
+        fe = self.backbone.frontend
+        per_series = (fe.n_fft // 2 + 1) * fe.n_frames(placed.shape[-1]) * 8
+        if len(placed) == 0 or len(placed) * per_series > max_mb * 2**20:
+            return None
+        with torch.no_grad():
+            return torch.cat([fe.stft(placed[s : s + chunk]) for s in range(0, len(placed), chunk)])
+
     def source_logits(
         self,
         placed: Tensor,

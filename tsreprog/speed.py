@@ -4,8 +4,9 @@ Two paths of the same :class:`~tsreprog.model.ReprogrammedModel` are timed in on
 
 - **reference**: ``logmel(placed + θ)``: the perturbed batch goes through the whole front end,
   and the backward pass runs through the STFT of every series;
-- **optimized**: what ``ReprogramClassifier`` uses: the placed series' spectrum without gradient
-  plus θ's spectrum once per step (linearity of the STFT, see ``ReprogrammedModel``), and on
+- **optimized**: what ``ReprogramClassifier`` uses: the placed series' spectrum, computed once
+  and cached (``ReprogrammedModel.placed_spectra``; the estimator does this when the training
+  set's spectra fit in 512 MB), plus θ's spectrum once per step (linearity of the STFT), and on
   CPU the mini-batch split over one worker thread per core, each with one intra-op thread
   (``tsreprog.training.ThreadedGrad``), instead of two intra-op threads fighting over each
   small op.
@@ -84,8 +85,11 @@ def _measure(
     theta = model.reprogrammer.theta
     grad = ThreadedGrad([theta], threads)
 
+    spec = model.placed_spectra(x) if optimized else None
+
     def part_loss(idx):
-        return torch.nn.functional.nll_loss(model(x[idx], fast=True), y[idx], reduction="sum")
+        out = model(x[idx], spec=spec[idx], fast=True)
+        return torch.nn.functional.nll_loss(out, y[idx], reduction="sum")
 
     def step():
         opt.zero_grad(set_to_none=True)

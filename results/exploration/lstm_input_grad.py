@@ -106,7 +106,9 @@ class EagerBiLSTM(torch.autograd.Function):
             dh = dh_seq[:, t] + dh_next
             dc = torch.addcmul(dc, dh, k[:, t])
             d = dg[:, t]
-            torch.mul(p[:, t].view(2, B, 3, H), dc.unsqueeze(2), out=d[..., : 3 * H].view(2, B, 3, H))
+            torch.mul(
+                p[:, t].view(2, B, 3, H), dc.unsqueeze(2), out=d[..., : 3 * H].view(2, B, 3, H)
+            )
             torch.mul(dh, q[:, t], out=d[..., 3 * H :])
             dh_next = torch.bmm(d, w_hh)
             dc = dc * f[:, t]

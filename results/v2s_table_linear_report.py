@@ -61,6 +61,27 @@ for method in ("v2s", "minirocket", "v2s-random"):
     )
 lines.append("")
 
+# compute time, from the CSV (fit + predict seconds of one torch thread per cell)
+secs = ok["fit_seconds"] + ok["predict_seconds"]
+lines += [
+    "## Compute time",
+    "",
+    f"{len(ok)} finished cells, {secs.sum() / 3600:.2f} h of single-thread fit + predict time "
+    f"(finished between {ok['finished_at'].min()} and {ok['finished_at'].max()}):",
+    "",
+    "| method | cells | hours | longest cell |",
+    "|---|---|---|---|",
+]
+for method, g in ok.assign(secs=secs).groupby("method", sort=False):
+    if method == "paper":
+        continue
+    top = g.loc[g["secs"].idxmax()]
+    lines.append(
+        f"| {method} | {len(g)} | {g['secs'].sum() / 3600:.2f} | "
+        f"{top['dataset']} seed {top['seed']}: {top['secs'] / 60:.1f} min |"
+    )
+lines.append("")
+
 head = (here / "v2s_table_linear_head.md").read_text()
 text = head.rstrip() + "\n\n" + "\n".join(lines) + "\n" + summarize(df)
 atomic_write_text(here / "v2s_table_linear.md", text)

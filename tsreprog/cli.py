@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--weights", default="default", help="'default', 'none' or a path")
     v.add_argument("--data", default=None, help="UCR folder for ECG5000 (GunPoint: sktime)")
     v.add_argument("--steps", type=int, default=20)
-    v.add_argument("--repeats", type=int, default=3)
+    v.add_argument("--repeats", type=int, default=5)
     v.add_argument("--no-fit", action="store_true", help="skip the fit-time part")
     v.set_defaults(func=_cmd_bench_speed)
     return p

@@ -21,6 +21,8 @@ estimator's prediction batch for the optimized path). The last line printed is
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -32,7 +34,7 @@ from tsreprog.model import ReprogrammedModel
 from tsreprog.reprogram import InputReprogrammer
 from tsreprog.training import ThreadedGrad, single_intraop_thread
 
-__all__ = ["measure_throughput", "run_speed_benchmark"]
+__all__ = ["compare_throughput", "measure_throughput", "run_speed_benchmark"]
 
 
 def _model(backbone: str, weights, device) -> ReprogrammedModel:
@@ -46,8 +48,75 @@ def _sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def measure_throughput(
-    optimized: bool,
+class _Path:
+    """One path's training step and inference pass on fixed random data, ready to time."""
+
+    def __init__(self, optimized, backbone, weights, batch_size, dev, infer_batch) -> None:
+        self.optimized = optimized
+        self.dev = dev
+        self.batch_size = batch_size
+        # the optimized path splits batches over one worker thread per core, each with one
+        # intra-op thread; the reference runs torch's own intra-op threads
+        self.threads = torch.get_num_threads() if dev.type == "cpu" and optimized else 1
+        torch.manual_seed(0)
+        self.model = model = _model(backbone, weights, dev)
+        window = model.reprogrammer.window
+        self.x = torch.randn(batch_size, window, device=dev)
+        self.y = torch.randint(0, 2, (batch_size,), device=dev)
+        self.opt = torch.optim.Adam([model.reprogrammer.theta], lr=0.05)
+        self.grad = ThreadedGrad([model.reprogrammer.theta], self.threads)
+        self.spec = model.placed_spectra(self.x) if optimized else None
+        self.nb = infer_batch or batch_size
+        self.xi = torch.randn(self.nb, window, device=dev)
+        self.pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+
+    def threads_ctx(self):
+        return single_intraop_thread() if self.threads > 1 else nullcontext()
+
+    def _part_loss(self, idx):
+        out = self.model(self.x[idx], spec=self.spec[idx], fast=True)
+        return torch.nn.functional.nll_loss(out, self.y[idx], reduction="sum")
+
+    def step(self) -> None:
+        self.model.train()
+        self.opt.zero_grad(set_to_none=True)
+        if self.optimized:
+            self.grad(self._part_loss, torch.arange(self.batch_size))
+        else:
+            loss = torch.nn.functional.nll_loss(self.model(self.x, fast=False), self.y)
+            loss.backward()
+        self.opt.step()
+
+    def infer(self) -> None:
+        self.model.eval()
+        if self.pool is None:
+            ctx = torch.inference_mode if self.optimized else torch.no_grad
+            with ctx():
+                self.model(self.xi, fast=self.optimized)
+            return
+
+        def run(part):
+            with torch.inference_mode():
+                return self.model(part, fast=True)
+
+        list(self.pool.map(run, self.xi.split(16)))
+
+    def close(self) -> None:
+        self.grad.close()
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _rate(fn, n_calls: int, samples_per_call: int, dev) -> float:
+    _sync(dev)
+    t0 = time.perf_counter()
+    for _ in range(n_calls):
+        fn()
+    _sync(dev)
+    return n_calls * samples_per_call / (time.perf_counter() - t0)
+
+
+def compare_throughput(
     backbone: str = "attrnn",
     weights=None,
     batch_size: int = 32,
@@ -56,97 +125,53 @@ def measure_throughput(
     repeats: int = 3,
     device: str = "cpu",
     infer_batch: int | None = None,
-) -> dict:
-    """Samples per second of training steps and of inference for one path.
+    paths: tuple[bool, ...] = (False, True),
+) -> dict[bool, dict]:
+    """Samples per second of training steps and of inference, paths timed in alternation.
 
-    Returns the median over ``repeats`` of ``steps`` timed steps after ``warmup`` steps.
+    Each of ``repeats`` rounds times ``steps`` training steps of every path in turn (after
+    ``warmup`` steps each), then their inference, so that a slow spell of a shared machine
+    hits both paths alike. Returns ``{optimized: {"train_samples_per_s", "infer_samples_per_s",
+    "train_rounds"}}`` with the medians over rounds (``paths``: which of reference ``False``
+    and optimized ``True`` to run).
     """
     dev = torch.device(device)
-    threads = torch.get_num_threads() if dev.type == "cpu" and optimized else 1
-    args = (optimized, backbone, weights, batch_size, steps, warmup, repeats, dev, infer_batch)
-    if threads > 1:
-        with single_intraop_thread():
-            return _measure(*args, threads)
-    return _measure(*args, 1)
-
-
-def _measure(
-    optimized, backbone, weights, batch_size, steps, warmup, repeats, dev, infer_batch, threads
-) -> dict:
-    from concurrent.futures import ThreadPoolExecutor
-
-    fast = optimized
-    torch.manual_seed(0)
-    model = _model(backbone, weights, dev)
-    window = model.reprogrammer.window
-    x = torch.randn(batch_size, window, device=dev)
-    y = torch.randint(0, 2, (batch_size,), device=dev)
-    opt = torch.optim.Adam([model.reprogrammer.theta], lr=0.05)
-
-    theta = model.reprogrammer.theta
-    grad = ThreadedGrad([theta], threads)
-
-    spec = model.placed_spectra(x) if optimized else None
-
-    def part_loss(idx):
-        out = model(x[idx], spec=spec[idx], fast=True)
-        return torch.nn.functional.nll_loss(out, y[idx], reduction="sum")
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        if optimized:
-            grad(part_loss, torch.arange(batch_size))
-        else:
-            torch.nn.functional.nll_loss(model(x, fast=False), y).backward()
-        opt.step()
-
-    model.train()
-    rates = []
-    for _ in range(warmup):
-        step()
-    for _ in range(repeats):
-        _sync(dev)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(dev)
-        rates.append(steps * batch_size / (time.perf_counter() - t0))
-    model.eval()
-    nb = infer_batch or batch_size
-    xi = torch.randn(nb, window, device=dev)
-    pool = ThreadPoolExecutor(threads) if threads > 1 else None
-
-    def infer_once():
-        if pool is None:
-            ctx = torch.inference_mode if fast else torch.no_grad
-            with ctx():
-                model(xi, fast=fast)
-            return
-
-        def run(part):
-            with torch.inference_mode():
-                return model(part, fast=True)
-
-        list(pool.map(run, xi.split(16)))
-
-    infer = []
-    for _ in range(warmup):
-        infer_once()
-    for _ in range(repeats):
-        _sync(dev)
-        t0 = time.perf_counter()
-        n_inf = max(1, steps * batch_size // nb)
-        for _ in range(n_inf):
-            infer_once()
-        _sync(dev)
-        infer.append(n_inf * nb / (time.perf_counter() - t0))
-    grad.close()
-    if pool is not None:
-        pool.shutdown()
-    return {
-        "train_samples_per_s": float(np.median(rates)),
-        "infer_samples_per_s": float(np.median(infer)),
+    runs = {
+        opt: _Path(opt, backbone, weights, batch_size, dev, infer_batch if opt else None)
+        for opt in paths
     }
+    train = {opt: [] for opt in paths}
+    infer = {opt: [] for opt in paths}
+    try:
+        for p in runs.values():
+            with p.threads_ctx():
+                for _ in range(warmup):
+                    p.step()
+                    p.infer()
+        for _ in range(repeats):
+            for opt, p in runs.items():
+                with p.threads_ctx():
+                    train[opt].append(_rate(p.step, steps, batch_size, dev))
+            for opt, p in runs.items():
+                with p.threads_ctx():
+                    n_inf = max(1, steps * batch_size // p.nb)
+                    infer[opt].append(_rate(p.infer, n_inf, p.nb, dev))
+    finally:
+        for p in runs.values():
+            p.close()
+    return {
+        opt: {
+            "train_samples_per_s": float(np.median(train[opt])),
+            "infer_samples_per_s": float(np.median(infer[opt])),
+            "train_rounds": train[opt],
+        }
+        for opt in paths
+    }
+
+
+def measure_throughput(optimized: bool, **kwargs) -> dict:
+    """:func:`compare_throughput` for one path alone (same keyword arguments)."""
+    return compare_throughput(paths=(optimized,), **kwargs)[optimized]
 
 
 def _fit_times(data, device: str, weights) -> list[dict]:
@@ -200,7 +225,7 @@ def run_speed_benchmark(
     device: str = "cpu",
     weights=None,
     steps: int = 20,
-    repeats: int = 3,
+    repeats: int = 5,
     data=None,
     fit: bool = True,
     out=print,
@@ -212,14 +237,20 @@ def run_speed_benchmark(
         f"tsreprog bench-speed: torch {torch.__version__}, device {desc}, "
         f"{torch.get_num_threads()} threads, backbone attrnn, batch 32, 16000 samples"
     )
-    ref = measure_throughput(False, weights=weights, steps=steps, repeats=repeats, device=device)
-    opt = measure_throughput(
-        True, weights=weights, steps=steps, repeats=repeats, device=device, infer_batch=256
+    res = compare_throughput(
+        weights=weights, steps=steps, repeats=repeats, device=device, infer_batch=256
     )
+    ref, opt = res[False], res[True]
     out("| path | train samples/s | inference samples/s |")
     out("|---|---|---|")
     out(f"| reference | {ref['train_samples_per_s']:.1f} | {ref['infer_samples_per_s']:.1f} |")
     out(f"| optimized | {opt['train_samples_per_s']:.1f} | {opt['infer_samples_per_s']:.1f} |")
+    rounds = [o / r for o, r in zip(opt["train_rounds"], ref["train_rounds"])]
+    out(
+        f"(medians of {repeats} alternating rounds of {steps} steps; train ratio per round: "
+        + ", ".join(f"{q:.2f}" for q in rounds)
+        + ")"
+    )
     if fit:
         out("")
         out("| dataset | method | fit seconds | epochs | test accuracy |")

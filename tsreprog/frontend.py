@@ -55,10 +55,14 @@ def stft(wave: Tensor, window: Tensor, n_fft: int, hop_length: int, pad: int) ->
     return spec.reshape(*lead, *spec.shape[-2:])
 
 
+def _to_mel(power: Tensor, fbank: Tensor) -> Tensor:
+    """``power (batch, F, T) -> (batch, n_mels, T)`` through the filterbank ``(F, n_mels)``."""
+    return torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
+
+
 def _mel_power(spec: Tensor, fbank: Tensor) -> Tensor:
     """``|spec|^2`` through the mel filterbank: ``(batch, F, T) complex -> (batch, n_mels, T)``."""
-    power = spec.real.square() + spec.imag.square()
-    return torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
+    return _to_mel(spec.real.square() + spec.imag.square(), fbank)
 
 
 class _MelPowerOfSum(torch.autograd.Function):
@@ -78,7 +82,7 @@ class _MelPowerOfSum(torch.autograd.Function):
         power = torch.addcmul(s[..., 0].square(), s[..., 1], s[..., 1])
         ctx.save_for_backward(s, fbank)
         ctx.delta_shape = delta.shape
-        return torch.matmul(power.transpose(-1, -2), fbank).transpose(-1, -2)
+        return _to_mel(power, fbank)
 
     @staticmethod
     def backward(ctx, dmel: Tensor):
@@ -89,7 +93,7 @@ class _MelPowerOfSum(torch.autograd.Function):
         dpower = torch.mm(fbank, dmel.transpose(0, 1).reshape(m, b * t))
         grad = dpower.view(-1, b, t).transpose(0, 1).unsqueeze(-1) * s  # (batch, F, T, 2)
         shape = ctx.delta_shape
-        if len(shape) < 3 or shape[0] == 1 < grad.shape[0]:
+        if len(shape) == 2 or shape[0] != b:  # delta is shared by the batch's rows
             grad = grad.sum(0)
         grad = torch.view_as_complex(grad.mul_(2).contiguous())
         return None, grad.reshape(shape), None

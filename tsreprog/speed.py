@@ -29,6 +29,7 @@ import torch
 
 from tsreprog._io import peak_rss_mb
 from tsreprog.backbones import create_backbone
+from tsreprog.estimators import _THREAD_CHUNK
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.reprogram import InputReprogrammer
@@ -53,7 +54,6 @@ class _Path:
 
     def __init__(self, optimized, backbone, weights, batch_size, dev, infer_batch) -> None:
         self.optimized = optimized
-        self.dev = dev
         self.batch_size = batch_size
         # the optimized path splits batches over one worker thread per core, each with one
         # intra-op thread; the reference runs torch's own intra-op threads
@@ -99,7 +99,7 @@ class _Path:
             with torch.inference_mode():
                 return self.model(part, fast=True)
 
-        list(self.pool.map(run, self.xi.split(16)))
+        list(self.pool.map(run, self.xi.split(_THREAD_CHUNK)))
 
     def close(self) -> None:
         self.grad.close()

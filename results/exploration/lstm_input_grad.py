@@ -46,6 +46,13 @@ def _input_projection(x, w_ih, b):
     return torch.baddbmm(b, xs, w_ih.transpose(1, 2)).view(2, T, B, -1)
 
 
+def _start(x, w_ih, w_hh, b):
+    """Shapes, input projections and an empty (2, T, B, H) output buffer for a forward pass."""
+    B, T, _ = x.shape
+    H = w_hh.shape[-1]
+    return B, T, H, _input_projection(x, w_ih, b), torch.empty(2, T, B, H)
+
+
 def _join(hs):
     """(2, T, B, H) per-direction outputs -> (B, T, 2H) as nn.LSTM returns them."""
     return torch.cat([hs[0], hs[1].flip(0)], -1).transpose(0, 1)
@@ -68,12 +75,9 @@ def _input_grad(dg, w_ih):
 class EagerBiLSTM(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b):
-        B, T, _ = x.shape
-        H = w_hh.shape[-1]
-        gin = _input_projection(x, w_ih, b)
+        B, T, H, gin, hs = _start(x, w_ih, w_hh, b)
         acts = torch.empty_like(gin)
         cs = torch.zeros(2, T + 1, B, H)
-        hs = torch.empty(2, T, B, H)
         h = torch.zeros(2, B, H)
         whh_t = w_hh.transpose(1, 2)
         for t in range(T):
@@ -172,10 +176,7 @@ def _nb_backward(dh_seq, sv, whh, dg):
 class NumbaBiLSTM(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b):
-        B, T, _ = x.shape
-        H = w_hh.shape[-1]
-        gin = _input_projection(x, w_ih, b)
-        hs = torch.empty(2, T, B, H)
+        B, T, H, gin, hs = _start(x, w_ih, w_hh, b)
         sv = torch.empty(2, T, B, 6 * H)
         _nb_forward(gin.numpy(), w_hh.transpose(1, 2).contiguous().numpy(), hs.numpy(), sv.numpy())
         ctx.save_for_backward(sv, w_ih, w_hh)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from tsreprog import _native
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
 from tsreprog.backbones._registry import register_backbone
 from tsreprog.frontend import LogMelFrontend
@@ -39,15 +40,46 @@ class AttRNN(nn.Module):
         self.fc1 = nn.Linear(2 * rnn_units, 64)
         self.fc2 = nn.Linear(64, 32)
         self.out = nn.Linear(32, num_classes)
+        #: use tsreprog's native kernels (``tsreprog._native``) when frozen, in eval mode, on
+        #: CPU and when they are built; ``False``: always PyTorch's kernels
+        self.native = True
+        self._native_cache = None
+
+    def _use_native(self, logmel: Tensor) -> bool:
+        if not self.native or self.training or logmel.device.type != "cpu":
+            return False
+        if logmel.dtype != torch.float32:
+            return False
+        if torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters()):
+            return False  # weight gradients wanted: PyTorch's kernels compute them
+        return _native.library() is not None
+
+    def _native_weights(self) -> tuple:
+        key = tuple((t.data_ptr(), t._version) for t in (*self.parameters(), *self.buffers()))
+        cached = self._native_cache
+        if cached is None or cached[0] != key:
+            cached = self._native_cache = (
+                key,
+                _native.conv_weights(self.conv1, self.bn1, self.conv2, self.bn2),
+                _native.lstm_weights(self.lstm1),
+                _native.lstm_weights(self.lstm2),
+            )
+        return cached[1:]
 
     def forward(self, logmel: Tensor, return_extras: bool = False) -> Tensor | tuple[Tensor, dict]:
-        # (batch, n_mels, frames) -> (batch, 1, frames, n_mels): time is the conv's height axis
-        x = logmel.transpose(1, 2).unsqueeze(1)
-        x = self.bn1(torch.relu(self.conv1(x)))
-        x = self.bn2(torch.relu(self.conv2(x)))
-        x = x.squeeze(1)
-        h, _ = self.lstm1(x)
-        h, _ = self.lstm2(h)
+        if self._use_native(logmel):
+            w_conv, w_l1, w_l2 = self._native_weights()
+            x = _native.NativeConvBlock.apply(logmel.transpose(1, 2), w_conv)
+            h = _native.NativeBiLSTM.apply(x, w_l1)
+            h = _native.NativeBiLSTM.apply(h, w_l2)
+        else:
+            # (batch, n_mels, frames) -> (batch, 1, frames, n_mels): time is the conv's height
+            x = logmel.transpose(1, 2).unsqueeze(1)
+            x = self.bn1(torch.relu(self.conv1(x)))
+            x = self.bn2(torch.relu(self.conv2(x)))
+            x = x.squeeze(1)
+            h, _ = self.lstm1(x)
+            h, _ = self.lstm2(h)
         q = self.query(h[:, -1])
         scores = torch.softmax(torch.bmm(h, q.unsqueeze(-1)).squeeze(-1), dim=-1)
         context = torch.bmm(scores.unsqueeze(1), h).squeeze(1)

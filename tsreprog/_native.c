@@ -276,3 +276,63 @@ void conv_backward(int B, int T, int F, int C, const float *dout, const float *w
         for (int c = 1; c < C; ++c) corr5(T, F, d1 + c * Q, flip1 + c * 5, dxb, 1);
     }
 }
+
+/* mel[b, m, :] = sum_f fbank[f, m] |spec[b, f, :] + delta[f, :]|^2, the filterbank given as
+ * compressed rows (indptr (F + 1), idx, val: the non-zero fbank[f, m] of each f).
+ * spec (B, F, T) and delta (F, T) complex as (re, im) pairs; delta may be NULL.
+ * scratch: at least T floats. */
+void mel_power_forward(int B, int F, int T, int M, const float *spec, const float *delta,
+                       const int *indptr, const int *idx, const float *val, float *mel,
+                       float *scratch) {
+    float *restrict p = scratch;
+    for (int b = 0; b < B; ++b) {
+        float *mb = mel + (size_t)b * M * T;
+        memset(mb, 0, sizeof(float) * M * T);
+        for (int f = 0; f < F; ++f) {
+            if (indptr[f] == indptr[f + 1]) continue;
+            const float *restrict s = spec + ((size_t)b * F + f) * T * 2;
+            if (delta) {
+                const float *restrict d = delta + (size_t)f * T * 2;
+                for (int t = 0; t < T; ++t) {
+                    const float re = s[2 * t] + d[2 * t], im = s[2 * t + 1] + d[2 * t + 1];
+                    p[t] = re * re + im * im;
+                }
+            } else {
+                for (int t = 0; t < T; ++t) p[t] = s[2 * t] * s[2 * t] + s[2 * t + 1] * s[2 * t + 1];
+            }
+            for (int j = indptr[f]; j < indptr[f + 1]; ++j) {
+                float *restrict row = mb + (size_t)idx[j] * T;
+                const float w = val[j];
+                for (int t = 0; t < T; ++t) row[t] += w * p[t];
+            }
+        }
+    }
+}
+
+/* Gradient of mel_power_forward with respect to a delta shared by the batch:
+ * gdelta[f, t] = 2 sum_b (sum_m fbank[f, m] dmel[b, m, t]) (spec[b, f, t] + delta[f, t]).
+ * scratch: at least T floats. */
+void mel_power_backward(int B, int F, int T, int M, const float *spec, const float *delta,
+                        const int *indptr, const int *idx, const float *val, const float *dmel,
+                        float *gdelta, float *scratch) {
+    float *restrict dp = scratch;
+    memset(gdelta, 0, sizeof(float) * F * T * 2);
+    for (int f = 0; f < F; ++f) {
+        if (indptr[f] == indptr[f + 1]) continue;
+        const float *restrict d = delta + (size_t)f * T * 2;
+        float *restrict g = gdelta + (size_t)f * T * 2;
+        for (int b = 0; b < B; ++b) {
+            memset(dp, 0, sizeof(float) * T);
+            for (int j = indptr[f]; j < indptr[f + 1]; ++j) {
+                const float *restrict row = dmel + ((size_t)b * M + idx[j]) * T;
+                const float w = 2.0f * val[j];
+                for (int t = 0; t < T; ++t) dp[t] += w * row[t];
+            }
+            const float *restrict s = spec + ((size_t)b * F + f) * T * 2;
+            for (int t = 0; t < T; ++t) {
+                g[2 * t] += dp[t] * (s[2 * t] + d[2 * t]);
+                g[2 * t + 1] += dp[t] * (s[2 * t + 1] + d[2 * t + 1]);
+            }
+        }
+    }
+}

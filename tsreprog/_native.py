@@ -31,7 +31,14 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-__all__ = ["NativeBiLSTM", "NativeConvBlock", "library", "native_enabled"]
+__all__ = [
+    "NativeBiLSTM",
+    "NativeConvBlock",
+    "library",
+    "mel_power",
+    "native_enabled",
+    "set_native",
+]
 
 _SRC = Path(__file__).with_name("_native.c")
 _FLAGS = ["-O3", "-march=native", "-ffast-math", "-fPIC", "-shared"]
@@ -92,7 +99,12 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.lstm_backward.argtypes = [i, i, i, i, p, p, p, p, p, i, p]
     lib.conv_forward.argtypes = [i, i, i, i, p, p, p, p, p, p, f, f, f, p, p, p, p]
     lib.conv_backward.argtypes = [i, i, i, i, p, p, p, p, f, p, p, p, p]
-    for fn in (lib.lstm_forward, lib.lstm_backward, lib.conv_forward, lib.conv_backward):
+    lib.mel_power_forward.argtypes = [i, i, i, i, p, p, p, p, p, p, p]
+    lib.mel_power_backward.argtypes = [i, i, i, i, p, p, p, p, p, p, p, p]
+    for fn in (
+        lib.lstm_forward, lib.lstm_backward, lib.conv_forward, lib.conv_backward,
+        lib.mel_power_forward, lib.mel_power_backward,
+    ):
         fn.restype = None
     return lib
 
@@ -123,6 +135,15 @@ def library() -> ctypes.CDLL | None:
     return _LIB
 
 
+def set_native(module: torch.nn.Module, enabled: bool) -> torch.nn.Module:
+    """Allow (``True``, the default) or forbid the native kernels in every submodule that has
+    them (the AttRNN network, the log-mel front end); returns ``module``."""
+    for m in module.modules():
+        if hasattr(m, "native"):
+            m.native = bool(enabled)
+    return module
+
+
 def _lib() -> ctypes.CDLL:
     lib = library()
     if lib is None:
@@ -134,6 +155,7 @@ def _lib() -> ctypes.CDLL:
 
 
 def _ptr(t: Tensor) -> int:
+    # the caller keeps ``t`` (or the tensor it views) referenced for the whole C call
     return t.data_ptr()
 
 
@@ -249,3 +271,86 @@ def conv_weights(conv1, bn1, conv2, bn2) -> tuple:
         conv2.weight.detach().reshape(conv2.in_channels, 5).contiguous(),
         float(conv2.bias), float(s2), float(h2),
     )
+
+
+_CSR_CACHE: dict = {}
+
+
+def _fbank_csr(fbank: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The filterbank ``(F, M)``'s non-zeros by row: ``(indptr (F + 1), idx, val)``."""
+    key = (fbank.data_ptr(), fbank._version, tuple(fbank.shape))
+    csr = _CSR_CACHE.get(key)
+    if csr is None:
+        nz = fbank != 0
+        indptr = torch.zeros(fbank.shape[0] + 1, dtype=torch.int32)
+        indptr[1:] = torch.cumsum(nz.sum(1), 0)
+        rows, cols = nz.nonzero(as_tuple=True)
+        csr = (indptr, cols.to(torch.int32).contiguous(), fbank[rows, cols].contiguous())
+        if len(_CSR_CACHE) > 8:
+            _CSR_CACHE.clear()
+        _CSR_CACHE[key] = csr
+    return csr
+
+
+class NativeMelPower(torch.autograd.Function):
+    """``|spec + delta|^2`` through a mel filterbank, gradient to a shared ``delta`` only.
+
+    ``apply(spec (B, F, T) complex, delta (F, T) complex or None, fbank (F, M))
+    -> (B, M, T)``; ``spec`` and ``fbank`` get no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, spec: Tensor, delta: Tensor | None, fbank: Tensor) -> Tensor:
+        lib = _lib()
+        B, F, T = spec.shape
+        M = fbank.shape[1]
+        indptr, idx, val = csr = _fbank_csr(fbank)
+        s = torch.view_as_real(spec.contiguous())
+        d = None if delta is None else torch.view_as_real(delta.contiguous())
+        mel = torch.empty(B, M, T)
+        scratch = torch.empty(T)  # kept alive by this name during the call
+        lib.mel_power_forward(
+            B, F, T, M, _ptr(s), None if d is None else _ptr(d), _ptr(indptr), _ptr(idx),
+            _ptr(val), _ptr(mel), _ptr(scratch),
+        )
+        ctx.save_for_backward(s, d)
+        ctx.csr = csr
+        return mel
+
+    @staticmethod
+    def backward(ctx, dmel: Tensor):
+        lib = _lib()
+        s, d = ctx.saved_tensors
+        indptr, idx, val = ctx.csr
+        B, F, T, _ = s.shape
+        M = dmel.shape[1]
+        dmel = dmel.contiguous()
+        gd = torch.empty(F, T, 2)
+        scratch = torch.empty(T)
+        lib.mel_power_backward(
+            B, F, T, M, _ptr(s), _ptr(d), _ptr(indptr), _ptr(idx), _ptr(val), _ptr(dmel),
+            _ptr(gd), _ptr(scratch),
+        )
+        return None, torch.view_as_complex(gd), None
+
+
+def mel_power(spec: Tensor, delta: Tensor | None, fbank: Tensor) -> Tensor | None:
+    """:class:`NativeMelPower` where it applies, else ``None`` (the caller uses PyTorch's ops).
+
+    Applies on CPU, to a complex64 ``spec`` without gradient and a ``delta`` that is ``None``
+    or one complex64 spectrum ``(F, T)`` / ``(1, F, T)`` shared by the batch.
+    """
+    if spec.device.type != "cpu" or spec.dtype != torch.complex64 or spec.requires_grad:
+        return None
+    if spec.dim() != 3 or fbank.dtype != torch.float32:
+        return None
+    if delta is not None:
+        if delta.dtype != torch.complex64 or delta.shape[-2:] != spec.shape[-2:]:
+            return None
+        if delta.dim() == 3 and delta.shape[0] == 1:
+            delta = delta[0]
+        if delta.dim() != 2:
+            return None
+    if library() is None:
+        return None
+    return NativeMelPower.apply(spec, delta, fbank)

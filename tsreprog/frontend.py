@@ -22,6 +22,8 @@ import torch
 import torchaudio.functional as AF
 from torch import Tensor, nn
 
+from tsreprog import _native
+
 __all__ = ["LogMelFrontend", "logmel", "logmel_from_stft", "stft"]
 
 
@@ -116,6 +118,7 @@ def logmel_from_stft(
     top_db: float = 80.0,
     eps: float = 1e-10,
     delta: Tensor | None = None,
+    native: bool = True,
 ) -> Tensor:
     """Normalised log-mel features from a complex spectrum; each sample is treated alone.
 
@@ -134,6 +137,9 @@ def logmel_from_stft(
         A spectrum added to ``spec`` first, of shape ``(n_freqs, frames)``, ``(1, ...)`` or
         ``(batch, ...)``. When ``spec`` needs no gradient and ``delta`` does, the sum's
         power spectrum has a hand-written backward pass (:class:`_MelPowerOfSum`).
+    native : bool
+        Use the fused C kernel of :func:`tsreprog._native.mel_power` where it applies (on CPU,
+        ``spec`` without gradient, ``delta`` shared by the batch); ``False``: PyTorch's ops.
 
     Returns
     -------
@@ -145,7 +151,10 @@ def logmel_from_stft(
     The per-sample maximum is the reference of the dB scale, so adding a perturbation to the
     input moves the reference too; the output does not depend on the other batch members.
     """
-    if delta is None:
+    mel = _native.mel_power(spec, delta, fbank) if native else None
+    if mel is not None:
+        pass
+    elif delta is None:
         mel = _mel_power(spec, fbank)
     elif spec.requires_grad or not delta.requires_grad:
         mel = _mel_power(spec + delta, fbank)
@@ -218,6 +227,8 @@ class LogMelFrontend(nn.Module):
             mel_scale="slaney",
         )
         self.register_buffer("fbank", fb, persistent=False)
+        #: fused C kernel for the mel power where it applies (``tsreprog._native``)
+        self.native = True
 
     def n_frames(self, samples: int) -> int:
         """Number of frames for an input of ``samples`` samples."""
@@ -232,7 +243,7 @@ class LogMelFrontend(nn.Module):
 
         ``delta``: a spectrum added first (see :func:`logmel_from_stft`).
         """
-        return logmel_from_stft(spec, self.fbank, delta=delta)
+        return logmel_from_stft(spec, self.fbank, delta=delta, native=self.native)
 
     def forward(self, wave: Tensor) -> Tensor:
         return self.from_stft(self.stft(wave))

@@ -105,7 +105,9 @@ class ReprogrammedModel(nn.Module):
         if len(placed) == 0 or len(placed) * per_series > max_mb * 2**20:
             return None
         with torch.no_grad():
-            return torch.cat([fe.stft(placed[s : s + chunk]) for s in range(0, len(placed), chunk)])
+            # contiguous (batch, freqs, frames): the layout the native mel kernel reads
+            parts = [fe.stft(placed[s : s + chunk]) for s in range(0, len(placed), chunk)]
+            return torch.cat(parts).contiguous()
 
     def source_logits(
         self,

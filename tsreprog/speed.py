@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from tsreprog._io import peak_rss_mb
+from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
 from tsreprog.estimators import _THREAD_CHUNK
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
@@ -60,6 +61,7 @@ class _Path:
         self.threads = torch.get_num_threads() if dev.type == "cpu" and optimized else 1
         torch.manual_seed(0)
         self.model = model = _model(backbone, weights, dev)
+        set_native(model, optimized)  # the reference runs on PyTorch's kernels only
         window = model.reprogrammer.window
         self.x = torch.randn(batch_size, window, device=dev)
         self.y = torch.randint(0, 2, (batch_size,), device=dev)

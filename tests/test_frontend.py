@@ -81,8 +81,11 @@ def test_invalid_configuration_is_rejected(kw):
         LogMelFrontend(**kw)
 
 
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("delta_shape", [(33, 9), (1, 33, 9), (4, 33, 9)])
-def test_hand_written_backward_of_the_perturbed_spectrum_matches_autograd(delta_shape):
+def test_hand_written_backward_of_the_perturbed_spectrum_matches_autograd(delta_shape, native):
+    """_MelPowerOfSum (``native=False`` or a per-row delta) and the native fused kernel (a
+    shared delta with ``native=True``) against autograd through the plain ops."""
     from tsreprog.frontend import logmel_from_stft
 
     g = torch.Generator().manual_seed(0)
@@ -93,10 +96,10 @@ def test_hand_written_backward_of_the_perturbed_spectrum_matches_autograd(delta_
     outs, grads = [], []
     for hand in (False, True):
         delta = delta0.clone().requires_grad_(True)
-        if hand:  # spec needs no gradient: the hand-written _MelPowerOfSum runs
-            out = logmel_from_stft(spec, fbank, delta=delta)
+        if hand:  # spec needs no gradient: a hand-written backward runs
+            out = logmel_from_stft(spec, fbank, delta=delta, native=native)
         else:  # the plain autograd graph
-            out = logmel_from_stft(spec + delta, fbank)
+            out = logmel_from_stft(spec + delta, fbank, native=False)
         (grad,) = torch.autograd.grad((out * probe).sum(), delta)
         outs.append(out.detach())
         grads.append(grad)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
@@ -17,6 +18,7 @@ def _model(mask=False, backbone="attrnn"):
     return ReprogrammedModel(rep, bb, ManyToOneMapping(assign_many_to_one(36, 3)))
 
 
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("mask", [False, True])
 @pytest.mark.parametrize(
     "placement,kw",
@@ -27,7 +29,9 @@ def _model(mask=False, backbone="attrnn"):
         ("resample", {"resample_length": 4000}),
     ],
 )
-def test_fast_path_matches_reference_logits_and_theta_gradient(placement, kw, mask):
+def test_fast_path_matches_reference_logits_and_theta_gradient(placement, kw, mask, native):
+    """The reference (``fast=False``, PyTorch's kernels only) against the optimized path (fast,
+    with or without the native kernels of ``tsreprog._native``)."""
     model = _model(mask)
     rng = np.random.RandomState(0)
     series = [rng.randn(150), rng.randn(97), rng.randn(150)]
@@ -36,6 +40,7 @@ def test_fast_path_matches_reference_logits_and_theta_gradient(placement, kw, ma
     model.eval()
     grads, outs = [], []
     for fast in (False, True):
+        set_native(model, native and fast)
         model.zero_grad()
         logits = model.source_logits(placed, occ, fast=fast)
         (logits * torch.arange(36.0)).sum().backward()

@@ -70,8 +70,12 @@ def _cache_dir() -> Path:
 def _build(cc: str) -> Path:
     key = hashlib.sha256(
         b"|".join(
-            [_SRC.read_bytes(), " ".join([cc, *_FLAGS]).encode(), _cpu_flags().encode(),
-             platform.machine().encode()]
+            [
+                _SRC.read_bytes(),
+                " ".join([cc, *_FLAGS]).encode(),
+                _cpu_flags().encode(),
+                platform.machine().encode(),
+            ]
         )
     ).hexdigest()[:16]
     out = _cache_dir() / f"tsreprog_native_{key}.so"
@@ -102,8 +106,12 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.mel_power_forward.argtypes = [i, i, i, i, p, p, p, p, p, p, p]
     lib.mel_power_backward.argtypes = [i, i, i, i, p, p, p, p, p, p, p, p]
     for fn in (
-        lib.lstm_forward, lib.lstm_backward, lib.conv_forward, lib.conv_backward,
-        lib.mel_power_forward, lib.mel_power_backward,
+        lib.lstm_forward,
+        lib.lstm_backward,
+        lib.conv_forward,
+        lib.conv_backward,
+        lib.mel_power_forward,
+        lib.mel_power_backward,
     ):
         fn.restype = None
     return lib
@@ -180,8 +188,17 @@ class NativeBiLSTM(torch.autograd.Function):
         scratch = torch.empty(B * (G + 2 * H))
         for d in range(2):
             lib.lstm_forward(
-                B, T, H, d, _ptr(xp[:, :, d]), 2 * G, _ptr(whh_t[d]), _ptr(out), _ptr(act[d]),
-                _ptr(cell[d]), _ptr(scratch),
+                B,
+                T,
+                H,
+                d,
+                _ptr(xp[:, :, d]),
+                2 * G,
+                _ptr(whh_t[d]),
+                _ptr(out),
+                _ptr(act[d]),
+                _ptr(cell[d]),
+                _ptr(scratch),
             )
         ctx.save_for_backward(act, cell)
         ctx.w = w
@@ -198,8 +215,17 @@ class NativeBiLSTM(torch.autograd.Function):
         scratch = torch.empty(B * (G + 2 * hidden))
         for d in range(2):
             lib.lstm_backward(
-                B, T, hidden, d, _ptr(dout), _ptr(whh[d]), _ptr(act[d]), _ptr(cell[d]),
-                _ptr(dgates[:, :, d]), 2 * G, _ptr(scratch),
+                B,
+                T,
+                hidden,
+                d,
+                _ptr(dout),
+                _ptr(whh[d]),
+                _ptr(act[d]),
+                _ptr(cell[d]),
+                _ptr(dgates[:, :, d]),
+                2 * G,
+                _ptr(scratch),
             )
         dx = torch.mm(dgates.reshape(B * T, 2 * G), w_ih).reshape(B, T, -1)
         return dx, None
@@ -231,8 +257,23 @@ class NativeConvBlock(torch.autograd.Function):
         out = torch.empty(B, T, F)
         scratch = torch.empty((C + 1) * (T + 4) * F)
         lib.conv_forward(
-            B, T, F, C, _ptr(x), _ptr(w1), _ptr(b1), _ptr(s1), _ptr(h1), _ptr(w2), b2, s2, h2,
-            _ptr(pre1), _ptr(pre2), _ptr(out), _ptr(scratch),
+            B,
+            T,
+            F,
+            C,
+            _ptr(x),
+            _ptr(w1),
+            _ptr(b1),
+            _ptr(s1),
+            _ptr(h1),
+            _ptr(w2),
+            b2,
+            s2,
+            h2,
+            _ptr(pre1),
+            _ptr(pre2),
+            _ptr(out),
+            _ptr(scratch),
         )
         ctx.save_for_backward(pre1, pre2)
         ctx.w = w
@@ -248,8 +289,19 @@ class NativeConvBlock(torch.autograd.Function):
         dx = torch.empty(B, T, F)
         scratch = torch.empty((C + 1) * (T + 4) * F)
         lib.conv_backward(
-            B, T, F, C, _ptr(dout), _ptr(w1), _ptr(s1), _ptr(w2), s2, _ptr(pre1), _ptr(pre2),
-            _ptr(dx), _ptr(scratch),
+            B,
+            T,
+            F,
+            C,
+            _ptr(dout),
+            _ptr(w1),
+            _ptr(s1),
+            _ptr(w2),
+            s2,
+            _ptr(pre1),
+            _ptr(pre2),
+            _ptr(dx),
+            _ptr(scratch),
         )
         return dx, None
 
@@ -269,7 +321,9 @@ def conv_weights(conv1, bn1, conv2, bn2) -> tuple:
         s1.contiguous(),
         h1.contiguous(),
         conv2.weight.detach().reshape(conv2.in_channels, 5).contiguous(),
-        float(conv2.bias), float(s2), float(h2),
+        float(conv2.bias),
+        float(s2),
+        float(h2),
     )
 
 
@@ -310,8 +364,17 @@ class NativeMelPower(torch.autograd.Function):
         mel = torch.empty(B, M, T)
         scratch = torch.empty(T)  # kept alive by this name during the call
         lib.mel_power_forward(
-            B, F, T, M, _ptr(s), None if d is None else _ptr(d), _ptr(indptr), _ptr(idx),
-            _ptr(val), _ptr(mel), _ptr(scratch),
+            B,
+            F,
+            T,
+            M,
+            _ptr(s),
+            None if d is None else _ptr(d),
+            _ptr(indptr),
+            _ptr(idx),
+            _ptr(val),
+            _ptr(mel),
+            _ptr(scratch),
         )
         ctx.save_for_backward(s, d)
         ctx.csr = csr
@@ -328,8 +391,18 @@ class NativeMelPower(torch.autograd.Function):
         gd = torch.empty(F, T, 2)
         scratch = torch.empty(T)
         lib.mel_power_backward(
-            B, F, T, M, _ptr(s), _ptr(d), _ptr(indptr), _ptr(idx), _ptr(val), _ptr(dmel),
-            _ptr(gd), _ptr(scratch),
+            B,
+            F,
+            T,
+            M,
+            _ptr(s),
+            _ptr(d),
+            _ptr(indptr),
+            _ptr(idx),
+            _ptr(val),
+            _ptr(dmel),
+            _ptr(gd),
+            _ptr(scratch),
         )
         return None, torch.view_as_complex(gd), None
 

@@ -3,14 +3,18 @@
 Two paths of the same :class:`~tsreprog.model.ReprogrammedModel` are timed in one process:
 
 - **reference**: ``logmel(placed + θ)``: the perturbed batch goes through the whole front end,
-  and the backward pass runs through the STFT of every series;
+  and the backward pass runs through the STFT of every series; PyTorch's kernels only
+  (``set_native(model, False)``);
 - **optimized**: what ``ReprogramClassifier`` uses: the placed series' spectrum, computed once
   and cached (``ReprogrammedModel.placed_spectra``; the estimator does this when the training
   set's spectra fit in 512 MB), plus θ's spectrum once per step (linearity of the STFT), the
   power spectrum of their sum with a hand-written backward pass
-  (``tsreprog.frontend._MelPowerOfSum``), and on CPU the mini-batch split over one worker
-  thread per core, each with one intra-op thread (``tsreprog.training.ThreadedGrad``), instead
-  of two intra-op threads fighting over each small op.
+  (``tsreprog.frontend._MelPowerOfSum``), and on CPU: tsreprog's native kernels where they
+  are built (``tsreprog._native``: the fused mel power of that sum and its backward, the
+  AttRNN's convolution block and LSTM recurrences without weight gradients) and the
+  mini-batch split over one worker thread per core, each with one intra-op thread
+  (``tsreprog.training.ThreadedGrad``), instead of two intra-op threads fighting over each
+  small op.
 
 A training step is forward + backward to θ + an Adam step on a batch of 32 one-second 16 kHz
 inputs; inference is a forward pass without gradient (batch 32 for the reference, the

@@ -105,3 +105,22 @@ def test_placed_spectra_equal_the_per_batch_spectra_and_respect_the_budget():
     model.eval()
     with torch.no_grad():
         torch.testing.assert_close(model(placed[:3], spec=spec[:3]), model(placed[:3]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_fast_path_matches_reference_on_cuda_and_cpu():
+    model = _model(mask=True)
+    rng = np.random.RandomState(0)
+    placed, occ = place_series([rng.randn(150), rng.randn(97)], 16000, "repeat", n_repeats=3)
+    results = []
+    for dev, fast in (("cpu", False), ("cuda", False), ("cuda", True)):
+        model.to(dev).eval()
+        model.zero_grad()
+        p, o = torch.from_numpy(placed).to(dev), torch.from_numpy(occ).to(dev)
+        logits = model.source_logits(p, o, fast=fast)
+        (logits * torch.arange(36.0, device=dev)).sum().backward()
+        results.append((logits.detach().cpu(), model.reprogrammer.theta.grad.cpu()))
+    scale = results[0][1].abs().max()
+    for logits, grad in results[1:]:
+        torch.testing.assert_close(logits, results[0][0], atol=1e-4, rtol=0)
+        torch.testing.assert_close(grad / scale, results[0][1] / scale, atol=1e-4, rtol=0)

@@ -57,7 +57,10 @@ def test_only_theta_is_trainable_and_backbone_stays_in_eval_mode():
     assert [n for n, p in model.named_parameters() if p.requires_grad] == ["reprogrammer.theta"]
     model.train()
     assert model.reprogrammer.training
-    assert not any(m.training for m in model.backbone.modules())
+    # every module with a train/eval difference is in eval mode; the LSTMs (no dropout) stay
+    # in training mode for cuDNN's backward (tests/test_native.py)
+    modal = [m for m in model.backbone.modules() if not isinstance(m, torch.nn.LSTM)]
+    assert not any(m.training for m in modal)
     placed = torch.randn(2, 16000)
     model(placed).sum().backward()
     assert model.reprogrammer.theta.grad is not None

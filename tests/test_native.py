@@ -182,3 +182,16 @@ def test_set_native_switches_every_submodule():
     assert bb.network.native is False and bb.frontend.native is False
     _native.set_native(bb, True)
     assert bb.network.native is True and bb.frontend.native is True
+
+
+def test_lstms_stay_in_training_mode_which_changes_nothing_on_cpu():
+    """cuDNN needs training mode for an RNN's backward; without dropout the mode is inert."""
+    net = _attrnn()
+    assert not net.training and net.lstm1.training and net.lstm2.training
+    net.native = False
+    x = torch.randn(2, 80, 125)
+    out_train_lstm = net(x)
+    torch.nn.Module.train(net.lstm1, False)
+    torch.nn.Module.train(net.lstm2, False)
+    torch.testing.assert_close(net(x), out_train_lstm, atol=0, rtol=0)
+    assert net.lstm1.dropout == 0 and net.lstm2.dropout == 0

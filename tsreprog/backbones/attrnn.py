@@ -45,6 +45,15 @@ class AttRNN(nn.Module):
         self.native = True
         self._native_cache = None
 
+    def train(self, mode: bool = True) -> AttRNN:
+        super().train(mode)
+        # cuDNN runs an RNN's backward pass only in training mode. With no dropout an LSTM's
+        # mode changes nothing else, so the LSTMs stay in it: a frozen backbone in eval mode
+        # still passes gradients to its input on CUDA.
+        self.lstm1.train()
+        self.lstm2.train()
+        return self
+
     def _use_native(self, logmel: Tensor) -> bool:
         if not self.native or self.training or logmel.device.type != "cpu":
             return False

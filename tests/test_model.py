@@ -122,7 +122,9 @@ def test_fast_path_matches_reference_on_cuda_and_cpu():
         p, o = torch.from_numpy(placed).to(dev), torch.from_numpy(occ).to(dev)
         logits = model.source_logits(p, o, fast=fast)
         (logits * torch.arange(36.0, device=dev)).sum().backward()
-        results.append((logits.detach().cpu(), model.reprogrammer.theta.grad.cpu()))
+        # clone: on the CPU, .cpu() is the grad itself, which model.to() then moves
+        grad = model.reprogrammer.theta.grad.detach().cpu().clone()
+        results.append((logits.detach().cpu().clone(), grad))
     scale = results[0][1].abs().max()
     for logits, grad in results[1:]:
         torch.testing.assert_close(logits, results[0][0], atol=1e-4, rtol=0)

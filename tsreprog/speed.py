@@ -86,8 +86,10 @@ class _Path:
     def step(self) -> None:
         self.model.train()
         self.opt.zero_grad(set_to_none=True)
-        if self.optimized:
+        if self.optimized and self.threads > 1:
             self.grad(self._part_loss, torch.arange(self.batch_size))
+        elif self.optimized:  # one thread (or a GPU): the whole batch at once, as the estimator
+            (self._part_loss(torch.arange(self.batch_size)) / self.batch_size).backward()
         else:
             loss = torch.nn.functional.nll_loss(self.model(self.x, fast=False), self.y)
             loss.backward()

@@ -118,18 +118,16 @@ def test_fast_path_matches_reference_on_cuda_and_cpu():
     results = []
     # cuDNN's convolutions round to TF32 by default (about 1e-3 relative): compare the maths
     # in full float32 here
-    tf32 = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = False
-    for dev, fast in (("cpu", False), ("cuda", False), ("cuda", True)):
-        model.to(dev).eval()
-        model.zero_grad()
-        p, o = torch.from_numpy(placed).to(dev), torch.from_numpy(occ).to(dev)
-        logits = model.source_logits(p, o, fast=fast)
-        (logits * torch.arange(36.0, device=dev)).sum().backward()
-        # clone: on the CPU, .cpu() is the grad itself, which model.to() then moves
-        grad = model.reprogrammer.theta.grad.detach().cpu().clone()
-        results.append((logits.detach().cpu().clone(), grad))
-    torch.backends.cudnn.allow_tf32 = tf32
+    with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
+        for dev, fast in (("cpu", False), ("cuda", False), ("cuda", True)):
+            model.to(dev).eval()
+            model.zero_grad()
+            p, o = torch.from_numpy(placed).to(dev), torch.from_numpy(occ).to(dev)
+            logits = model.source_logits(p, o, fast=fast)
+            (logits * torch.arange(36.0, device=dev)).sum().backward()
+            # clone: on the CPU, .cpu() is the grad itself, which model.to() then moves
+            grad = model.reprogrammer.theta.grad.detach().cpu().clone()
+            results.append((logits.detach().cpu().clone(), grad))
     scale = results[0][1].abs().max()
     for logits, grad in results[1:]:
         torch.testing.assert_close(logits, results[0][0], atol=1e-4, rtol=0)

@@ -195,3 +195,10 @@ def test_lstms_stay_in_training_mode_which_changes_nothing_on_cpu():
     torch.nn.Module.train(net.lstm2, False)
     torch.testing.assert_close(net(x), out_train_lstm, atol=0, rtol=0)
     assert net.lstm1.dropout == 0 and net.lstm2.dropout == 0
+
+
+def test_unsupported_sizes_run_on_pytorch_kernels():
+    net = AttRNN(n_mels=40, rnn_units=24).eval().requires_grad_(False)  # 24 units: not 16 | 24
+    x = torch.randn(2, 40, 125)
+    assert not net._use_native(x)
+    assert net(x).shape == (2, 36)

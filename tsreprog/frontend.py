@@ -243,7 +243,7 @@ class LogMelFrontend(nn.Module):
 
         ``delta``: a spectrum added first (see :func:`logmel_from_stft`).
         """
-        return logmel_from_stft(spec, self.fbank, delta=delta, native=self.native)
+        return logmel_from_stft(spec, self.fbank, delta=delta, native=getattr(self, "native", True))
 
     def forward(self, wave: Tensor) -> Tensor:
         return self.from_stft(self.stft(wave))

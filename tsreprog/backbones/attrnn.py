@@ -44,6 +44,8 @@ class AttRNN(nn.Module):
         #: CPU and when they are built; ``False``: always PyTorch's kernels
         self.native = True
         self._native_cache = None
+        # the kernels' register blocking needs 16 | units; their filter tables hold 64 channels
+        self._native_shapes = rnn_units % 16 == 0 and self.conv1.out_channels <= 64
 
     def train(self, mode: bool = True) -> AttRNN:
         super().train(mode)
@@ -55,7 +57,12 @@ class AttRNN(nn.Module):
         return self
 
     def _use_native(self, logmel: Tensor) -> bool:
-        if not self.native or self.training or logmel.device.type != "cpu":
+        # getattr: networks pickled before these attributes existed load without them
+        if not (getattr(self, "native", True) and getattr(self, "_native_shapes", False)):
+            return False
+        if self.training:
+            return False
+        if logmel.device.type != "cpu":
             return False
         if logmel.dtype != torch.float32:
             return False
@@ -65,7 +72,7 @@ class AttRNN(nn.Module):
 
     def _native_weights(self) -> tuple:
         key = tuple((t.data_ptr(), t._version) for t in (*self.parameters(), *self.buffers()))
-        cached = self._native_cache
+        cached = getattr(self, "_native_cache", None)
         if cached is None or cached[0] != key:
             cached = self._native_cache = (
                 key,

@@ -1,6 +1,7 @@
 """The native C kernels (``tsreprog._native``) against PyTorch's, and their fallback."""
 
 import os
+import shutil
 import warnings
 
 import pytest
@@ -202,3 +203,12 @@ def test_unsupported_sizes_run_on_pytorch_kernels():
     x = torch.randn(2, 40, 125)
     assert not net._use_native(x)
     assert net(x).shape == (2, 36)
+
+
+def test_unwritable_cache_builds_in_a_temporary_folder(fresh_library, monkeypatch):
+    if not _native.native_enabled() or shutil.which(os.environ.get("CC") or "cc") is None:
+        pytest.skip("native kernels off or no C compiler")
+    blocker = fresh_library / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TSREPROG_CACHE", str(blocker / "sub"))  # mkdir fails, even as root
+    assert _native.library() is not None

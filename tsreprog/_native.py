@@ -9,7 +9,8 @@ large matrix products (input projections, input gradients) stay with PyTorch's B
 
 The library is compiled once per machine with the C compiler (``$CC`` or ``cc``:
 ``-O3 -march=native -ffast-math``) into ``$TSREPROG_CACHE`` (default ``~/.cache/tsreprog``),
-keyed by the source, the flags and the CPU's feature flags, and written atomically. When no
+keyed by the source, the flags and the CPU's feature flags, and written atomically (to a
+per-user temporary folder where the cache folder cannot be written). When no
 compiler is found or the build fails, :func:`library` warns once and returns ``None``, and the
 AttRNN runs on PyTorch's kernels (same results within float rounding, slower). Set
 ``TSREPROG_NATIVE=0`` to turn the native kernels off.
@@ -78,10 +79,20 @@ def _build(cc: str) -> Path:
             ]
         )
     ).hexdigest()[:16]
-    out = _cache_dir() / f"tsreprog_native_{key}.so"
+    name = f"tsreprog_native_{key}.so"
+    out = _cache_dir() / name
     if out.exists():
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK):
+            raise PermissionError(f"{out.parent} is not writable")
+    except OSError:  # no writable cache (read-only home, say): a per-user temporary folder
+        tmp_root = Path(tempfile.gettempdir()) / f"tsreprog-native-{os.getuid()}"
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        out = tmp_root / name
+        if out.exists():
+            return out
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=out.parent)
     os.close(fd)
     try:

@@ -108,22 +108,22 @@ def _build(cc: str) -> Path:
     return out
 
 
+_I, _P, _F = ctypes.c_int, ctypes.c_void_p, ctypes.c_float
+#: argument types of the kernels in ``_native.c`` (all return void)
+_SIGNATURES = {
+    "lstm_forward": [_I, _I, _I, _I, _P, _I, _P, _P, _P, _P, _P],
+    "lstm_backward": [_I, _I, _I, _I, _P, _P, _P, _P, _P, _I, _P],
+    "conv_forward": [_I, _I, _I, _I, _P, _P, _P, _P, _P, _P, _F, _F, _F, _P, _P, _P, _P],
+    "conv_backward": [_I, _I, _I, _I, _P, _P, _P, _P, _F, _P, _P, _P, _P],
+    "mel_power_forward": [_I, _I, _I, _I, _P, _P, _P, _P, _P, _P, _P],
+    "mel_power_backward": [_I, _I, _I, _I, _P, _P, _P, _P, _P, _P, _P, _P],
+}
+
+
 def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
-    i, p, f = ctypes.c_int, ctypes.c_void_p, ctypes.c_float
-    lib.lstm_forward.argtypes = [i, i, i, i, p, i, p, p, p, p, p]
-    lib.lstm_backward.argtypes = [i, i, i, i, p, p, p, p, p, i, p]
-    lib.conv_forward.argtypes = [i, i, i, i, p, p, p, p, p, p, f, f, f, p, p, p, p]
-    lib.conv_backward.argtypes = [i, i, i, i, p, p, p, p, f, p, p, p, p]
-    lib.mel_power_forward.argtypes = [i, i, i, i, p, p, p, p, p, p, p]
-    lib.mel_power_backward.argtypes = [i, i, i, i, p, p, p, p, p, p, p, p]
-    for fn in (
-        lib.lstm_forward,
-        lib.lstm_backward,
-        lib.conv_forward,
-        lib.conv_backward,
-        lib.mel_power_forward,
-        lib.mel_power_backward,
-    ):
+    for name, argtypes in _SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.argtypes = argtypes
         fn.restype = None
     return lib
 
@@ -163,19 +163,19 @@ def set_native(module: torch.nn.Module, enabled: bool) -> torch.nn.Module:
     return module
 
 
-def _lib() -> ctypes.CDLL:
+def _call(kernel: str, *args) -> None:
+    """Run ``kernel`` of the library; tensors are passed as pointers to their data.
+
+    The tensors stay referenced by ``args`` for the whole call, so no buffer is freed while the
+    C code writes to it.
+    """
     lib = library()
     if lib is None:
         raise RuntimeError(
             "tsreprog's native kernels are not available here; use PyTorch's kernels "
             "(AttRNN.native = False) or install a C compiler"
         )
-    return lib
-
-
-def _ptr(t: Tensor) -> int:
-    # the caller keeps ``t`` (or the tensor it views) referenced for the whole C call
-    return t.data_ptr()
+    getattr(lib, kernel)(*(a.data_ptr() if isinstance(a, Tensor) else a for a in args))
 
 
 class NativeBiLSTM(torch.autograd.Function):
@@ -186,7 +186,6 @@ class NativeBiLSTM(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, w: tuple) -> Tensor:
-        lib = _lib()
         w_ih, bias, whh_t, whh, hidden = w
         B, T, _ = x.shape
         H, G = hidden, 4 * hidden
@@ -198,18 +197,19 @@ class NativeBiLSTM(torch.autograd.Function):
         cell = torch.empty(2, T, B, H)
         scratch = torch.empty(B * (G + 2 * H))
         for d in range(2):
-            lib.lstm_forward(
+            _call(
+                "lstm_forward",
                 B,
                 T,
                 H,
                 d,
-                _ptr(xp[:, :, d]),
+                xp[:, :, d],
                 2 * G,
-                _ptr(whh_t[d]),
-                _ptr(out),
-                _ptr(act[d]),
-                _ptr(cell[d]),
-                _ptr(scratch),
+                whh_t[d],
+                out,
+                act[d],
+                cell[d],
+                scratch,
             )
         ctx.save_for_backward(act, cell)
         ctx.w = w
@@ -217,7 +217,6 @@ class NativeBiLSTM(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, dout: Tensor):
-        lib = _lib()
         act, cell = ctx.saved_tensors
         w_ih, _, _, whh, hidden = ctx.w
         _, T, B, G = act.shape
@@ -225,18 +224,19 @@ class NativeBiLSTM(torch.autograd.Function):
         dgates = torch.empty(B, T, 2, G)
         scratch = torch.empty(B * (G + 2 * hidden))
         for d in range(2):
-            lib.lstm_backward(
+            _call(
+                "lstm_backward",
                 B,
                 T,
                 hidden,
                 d,
-                _ptr(dout),
-                _ptr(whh[d]),
-                _ptr(act[d]),
-                _ptr(cell[d]),
-                _ptr(dgates[:, :, d]),
+                dout,
+                whh[d],
+                act[d],
+                cell[d],
+                dgates[:, :, d],
                 2 * G,
-                _ptr(scratch),
+                scratch,
             )
         dx = torch.mm(dgates.reshape(B * T, 2 * G), w_ih).reshape(B, T, -1)
         return dx, None
@@ -258,7 +258,6 @@ class NativeConvBlock(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, w: tuple) -> Tensor:
-        lib = _lib()
         w1, b1, s1, h1, w2, b2, s2, h2 = w
         x = x.contiguous()
         B, T, F = x.shape
@@ -267,24 +266,8 @@ class NativeConvBlock(torch.autograd.Function):
         pre2 = torch.empty(B, T, F)
         out = torch.empty(B, T, F)
         scratch = torch.empty((C + 1) * (T + 4) * F)
-        lib.conv_forward(
-            B,
-            T,
-            F,
-            C,
-            _ptr(x),
-            _ptr(w1),
-            _ptr(b1),
-            _ptr(s1),
-            _ptr(h1),
-            _ptr(w2),
-            b2,
-            s2,
-            h2,
-            _ptr(pre1),
-            _ptr(pre2),
-            _ptr(out),
-            _ptr(scratch),
+        _call(
+            "conv_forward", B, T, F, C, x, w1, b1, s1, h1, w2, b2, s2, h2, pre1, pre2, out, scratch
         )
         ctx.save_for_backward(pre1, pre2)
         ctx.w = w
@@ -292,28 +275,13 @@ class NativeConvBlock(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, dout: Tensor):
-        lib = _lib()
         pre1, pre2 = ctx.saved_tensors
         w1, _, s1, _, w2, _, s2, _ = ctx.w
         B, C, T, F = pre1.shape
         dout = dout.contiguous()
         dx = torch.empty(B, T, F)
         scratch = torch.empty((C + 1) * (T + 4) * F)
-        lib.conv_backward(
-            B,
-            T,
-            F,
-            C,
-            _ptr(dout),
-            _ptr(w1),
-            _ptr(s1),
-            _ptr(w2),
-            s2,
-            _ptr(pre1),
-            _ptr(pre2),
-            _ptr(dx),
-            _ptr(scratch),
-        )
+        _call("conv_backward", B, T, F, C, dout, w1, s1, w2, s2, pre1, pre2, dx, scratch)
         return dx, None
 
 
@@ -366,34 +334,20 @@ class NativeMelPower(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, spec: Tensor, delta: Tensor | None, fbank: Tensor) -> Tensor:
-        lib = _lib()
         B, F, T = spec.shape
         M = fbank.shape[1]
         indptr, idx, val = csr = _fbank_csr(fbank)
         s = torch.view_as_real(spec.contiguous())
         d = None if delta is None else torch.view_as_real(delta.contiguous())
         mel = torch.empty(B, M, T)
-        scratch = torch.empty(T)  # kept alive by this name during the call
-        lib.mel_power_forward(
-            B,
-            F,
-            T,
-            M,
-            _ptr(s),
-            None if d is None else _ptr(d),
-            _ptr(indptr),
-            _ptr(idx),
-            _ptr(val),
-            _ptr(mel),
-            _ptr(scratch),
-        )
+        scratch = torch.empty(T)
+        _call("mel_power_forward", B, F, T, M, s, d, indptr, idx, val, mel, scratch)
         ctx.save_for_backward(s, d)
         ctx.csr = csr
         return mel
 
     @staticmethod
     def backward(ctx, dmel: Tensor):
-        lib = _lib()
         s, d = ctx.saved_tensors
         indptr, idx, val = ctx.csr
         B, F, T, _ = s.shape
@@ -401,20 +355,7 @@ class NativeMelPower(torch.autograd.Function):
         dmel = dmel.contiguous()
         gd = torch.empty(F, T, 2)
         scratch = torch.empty(T)
-        lib.mel_power_backward(
-            B,
-            F,
-            T,
-            M,
-            _ptr(s),
-            _ptr(d),
-            _ptr(indptr),
-            _ptr(idx),
-            _ptr(val),
-            _ptr(dmel),
-            _ptr(gd),
-            _ptr(scratch),
-        )
+        _call("mel_power_backward", B, F, T, M, s, d, indptr, idx, val, dmel, gd, scratch)
         return None, torch.view_as_complex(gd), None
 
 

@@ -151,16 +151,19 @@ def logmel_from_stft(
     The per-sample maximum is the reference of the dB scale, so adding a perturbation to the
     input moves the reference too; the output does not depend on the other batch members.
     """
+    return _db_normalise(_mel_power_dispatch(spec, fbank, delta, native), amin, top_db, eps)
+
+
+def _mel_power_dispatch(spec: Tensor, fbank: Tensor, delta: Tensor | None, native: bool) -> Tensor:
+    """The mel power of ``spec (+ delta)`` by the fastest computation that applies."""
     mel = _native.mel_power(spec, delta, fbank) if native else None
     if mel is not None:
-        pass
-    elif delta is None:
-        mel = _mel_power(spec, fbank)
-    elif spec.requires_grad or not delta.requires_grad:
-        mel = _mel_power(spec + delta, fbank)
-    else:
-        mel = _MelPowerOfSum.apply(spec, delta, fbank)
-    return _db_normalise(mel, amin, top_db, eps)
+        return mel
+    if delta is None:
+        return _mel_power(spec, fbank)
+    if spec.requires_grad or not delta.requires_grad:
+        return _mel_power(spec + delta, fbank)
+    return _MelPowerOfSum.apply(spec, delta, fbank)
 
 
 def logmel(

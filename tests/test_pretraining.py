@@ -62,9 +62,9 @@ def test_interrupted_pretraining_resumes_to_the_same_weights(corpus, tmp_path, m
         return real_shift(*args)
 
     monkeypatch.setattr(pt, "_shift", flaky_shift)
-    with pytest.warns(UserWarning, match="interrupted"):
-        out = _run(corpus, tmp_path / "resumed.pt", epochs=3)
-    assert out["interrupted"] and (tmp_path / "resumed.pt.ckpt").is_file()
+    with pytest.raises(KeyboardInterrupt):
+        _run(corpus, tmp_path / "resumed.pt", epochs=3)
+    assert (tmp_path / "resumed.pt.ckpt").is_file()
     assert not (tmp_path / "resumed.pt").exists()
     monkeypatch.setattr(pt, "_shift", real_shift)
     meta = _run(corpus, tmp_path / "resumed.pt", epochs=3)

@@ -63,11 +63,11 @@ def test_non_finite_loss_is_a_clear_error():
         )
 
 
-def test_ctrl_c_keeps_the_best_weights_with_a_warning():
+def test_ctrl_c_propagates_after_the_finished_epochs_were_reported():
     X, y = _problem()
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    calls = {"n": 0}
+    calls, finished = {"n": 0}, []
 
     def step(idx):
         calls["n"] += 1
@@ -75,11 +75,18 @@ def test_ctrl_c_keeps_the_best_weights_with_a_warning():
             raise KeyboardInterrupt
         return torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
 
-    with pytest.warns(UserWarning, match="interrupted"):
-        res = train_loop(
-            model, step, len(X), opt, epochs=10, batch_size=8, generator=torch.Generator()
+    with pytest.raises(KeyboardInterrupt):
+        train_loop(
+            model,
+            step,
+            len(X),
+            opt,
+            epochs=10,
+            batch_size=8,
+            generator=torch.Generator(),
+            on_epoch_end=lambda epoch, best, res: finished.append(epoch),
         )
-    assert res.interrupted and res.best_epoch >= 1 and len(res.history["epoch"]) == 2
+    assert finished == [1, 2]
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.3])

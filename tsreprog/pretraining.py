@@ -185,33 +185,31 @@ def pretrain(
         }
         atomic_write(ckpt_path, lambda f: torch.save(payload, f))
 
-    res = train_loop(
-        model,
-        step_loss,
-        len(Xtr),
-        opt,
-        epochs=epochs,
-        batch_size=batch_size,
-        generator=gen,
-        evaluate=evaluate,
-        patience=patience,
-        scheduler=sched,
-        scheduler_per="epoch",
-        verbose=verbose,
-        desc="pretrain",
-        on_epoch_end=checkpoint,
-        start_epoch=start_epoch,
-        result=result,
-        best_state=best_state,
-    )
-    if res.interrupted:
-        if verbose:
+    try:
+        res = train_loop(
+            model,
+            step_loss,
+            len(Xtr),
+            opt,
+            epochs=epochs,
+            batch_size=batch_size,
+            generator=gen,
+            evaluate=evaluate,
+            patience=patience,
+            scheduler=sched,
+            scheduler_per="epoch",
+            verbose=verbose,
+            desc="pretrain",
+            on_epoch_end=checkpoint,
+            start_epoch=start_epoch,
+            result=result,
+            best_state=best_state,
+        )
+    except KeyboardInterrupt:
+        # the last finished epoch is in the checkpoint; nothing else is written
+        if verbose and ckpt_path.is_file():
             print(f"interrupted: rerun the same command to resume from {ckpt_path}")
-        return {
-            "interrupted": True,
-            "checkpoint": str(ckpt_path),
-            "epochs_run": len(res.history["epoch"]),
-        }
+        raise
     model.eval()
     feats_te = _features(model, corpus["testing"][0])
     y_te = corpus["testing"][1]

@@ -38,7 +38,7 @@ class TrainResult:
         ``val_accuracy`` (one entry per finished epoch).
     best_epoch : int
         1-based epoch whose weights were restored.
-    stopped_early, interrupted : bool
+    stopped_early : bool
     n_steps : int
     """
 
@@ -46,7 +46,6 @@ class TrainResult:
     best_epoch: int = 0
     best_score: float = math.inf
     stopped_early: bool = False
-    interrupted: bool = False
     n_steps: int = 0
 
 
@@ -192,7 +191,7 @@ def train_loop(
     start_epoch, result, best_state : resume a previous run (epochs already done, its result,
         the best weights it kept).
     restore_best : bool
-        Load the best epoch's weights at the end (also after Ctrl-C).
+        Load the best epoch's weights at the end.
 
     Returns
     -------
@@ -202,6 +201,9 @@ def train_loop(
     ------
     ValueError
         When the loss becomes NaN or infinite (with a suggestion to lower the learning rate).
+    KeyboardInterrupt
+        Propagated unchanged (after closing the progress bar); epochs already passed to
+        ``on_epoch_end`` are all that survives.
     """
     res = result if result is not None else TrainResult()
     hist = res.history
@@ -262,24 +264,13 @@ def train_loop(
             if patience is not None and since_best >= patience:
                 res.stopped_early = True
                 break
-    except KeyboardInterrupt:
-        res.interrupted = True
-        warnings.warn(
-            f"training interrupted after {len(hist['epoch'])} epochs; keeping the best epoch "
-            f"so far ({res.best_epoch})",
-            stacklevel=2,
-        )
     finally:
+        # Ctrl-C propagates: the caller decides what an interrupted run leaves behind (fit
+        # restores the estimator; pretraining keeps its per-epoch checkpoint)
         bar.close()
     if restore_best and best_state:
         model.load_state_dict(best_state, strict=False)
-    if (
-        evaluate is not None
-        and not res.stopped_early
-        and not res.interrupted
-        and patience is not None
-        and epochs > 0
-    ):
+    if evaluate is not None and not res.stopped_early and patience is not None and epochs > 0:
         if res.best_epoch == len(hist["epoch"]) and len(hist["epoch"]) > 1:
             warnings.warn(
                 f"the best epoch was the last one ({epochs}): training may not have converged; "

@@ -82,7 +82,7 @@ def _ticklabels(ax, axis="x"):
 
 def _model_forward(clf, x):
     model = clf._get_model()
-    placed, occ = clf._place([x], WINDOW)
+    placed, occ = clf._place(clf._scaled([x]), WINDOW)
     with torch.no_grad():
         logits, extras = model.source_logits(placed, occ, fast=False, return_extras=True)
     return model, placed, occ, logits, extras
@@ -206,7 +206,7 @@ def test_plot_source_probabilities_grouped(fitted):
     assert set(words[k0:]) == set(names[~A[:, 0]])
     # the probabilities are the model's, rows sorted by label
     model = clf._get_model()
-    placed, occ = clf._place(list(X[order]), WINDOW)
+    placed, occ = clf._place(clf._scaled(list(X[order])), WINDOW)
     with torch.no_grad():
         ref = torch.softmax(model.source_logits(placed, occ), -1).numpy()
     rows = np.argsort(y[order], kind="stable")
@@ -294,6 +294,7 @@ def test_saliency_sums_gradient_over_copies(fitted):
     x = X[3]
     sal, idx, _ = tp.compute_saliency(clf, x)
     model = clf._get_model()
+    x = clf._scaled([x])[0]  # the series as the placement receives it
     placed, occ = clf._place([x], WINDOW)
     placed.requires_grad_(True)
     log_q = model.mapping(model.source_logits(placed, occ, fast=False))[0, idx]
@@ -310,7 +311,8 @@ def test_saliency_resample_exact_gradient(fitted_resample):
     x = X[2]
     sal, idx, _ = tp.compute_saliency(clf, x)
     assert sal.shape == (L,)
-    grad = sal / x
+    xs = clf._scaled([x])[0]  # saliency is gradient x input of the scaled series
+    grad = sal / xs
     # adjoint of the placement: <P v, g> == <v, P^T g> for any v, g
     rng = np.random.RandomState(0)
     v, g = rng.randn(L), rng.randn(WINDOW)
@@ -319,8 +321,9 @@ def test_saliency_resample_exact_gradient(fitted_resample):
     # finite difference of the explained log-probability along the gradient
     d = grad / np.linalg.norm(grad)
     eps = 3e-2
-    f = lambda z: clf.predict_log_proba(z[None])[0, idx]  # noqa: E731
-    fd = (f(x + eps * d) - f(x - eps * d)) / (2 * eps)
+    raw = lambda z: z * clf.scale_std_ + clf.scale_mean_  # noqa: E731
+    f = lambda z: clf.predict_log_proba(raw(z)[None])[0, idx]  # noqa: E731
+    fd = (f(xs + eps * d) - f(xs - eps * d)) / (2 * eps)
     assert fd == pytest.approx(np.linalg.norm(grad), rel=0.05)
 
 

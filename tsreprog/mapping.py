@@ -19,6 +19,8 @@ score matrix (``greedy_assignment``: frequency- or similarity-based).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -160,9 +162,17 @@ class LinearMapping(nn.Module):
     ``source_logits (batch, n_source) -> target log-probabilities (batch, n_target)``.
     """
 
-    def __init__(self, n_source: int, n_target: int) -> None:
+    def __init__(
+        self, n_source: int, n_target: int, generator: torch.Generator | None = None
+    ) -> None:
         super().__init__()
-        self.linear = nn.Linear(n_source, n_target)
+        # nn.Linear's own initialisation, drawn from ``generator`` (CPU) when given instead of
+        # torch's global RNG, so fits running in parallel threads stay reproducible
+        self.linear = nn.utils.skip_init(nn.Linear, n_source, n_target)
+        bound = 1.0 / math.sqrt(n_source)
+        with torch.no_grad():
+            nn.init.kaiming_uniform_(self.linear.weight, a=math.sqrt(5), generator=generator)
+            self.linear.bias.uniform_(-bound, bound, generator=generator)
 
     @property
     def n_target(self) -> int:

@@ -107,8 +107,8 @@ def _as_series(series) -> np.ndarray:
 def _place_one(
     clf: ReprogramClassifier, model: ReprogrammedModel, x: np.ndarray
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The estimator's own placement of one series: ``(1, window)`` wave and occupancy."""
-    placed, occ = clf._place([x], model.reprogrammer.window)
+    """The estimator's own scaling and placement of one series: ``(1, window)`` wave, occupancy."""
+    placed, occ = clf._place(clf._scaled([x]), model.reprogrammer.window)
     dev = _device(model)
     return placed.to(dev), occ.to(dev)
 
@@ -157,7 +157,7 @@ def _source_proba_batch(clf: ReprogramClassifier, X) -> np.ndarray:
     """Source-class probabilities ``(n_series, n_source)`` of a batch (validated like predict)."""
     model = _model(clf)
     _, series = clf._validate_X(X, reset=False)
-    placed, occ = clf._place(series, model.reprogrammer.window)
+    placed, occ = clf._place(clf._scaled(series), model.reprogrammer.window)
     dev = _device(model)
     out = []
     with torch.inference_mode():
@@ -481,7 +481,9 @@ def compute_saliency(
     (see :func:`_placement_vjp`), and the saliency is ``x ⊙ ∂f/∂x``. For ``pad`` and
     ``repeat`` this is the sum of the gradient × input of every copy of each sample; for
     resampled placements it is the exact gradient through the interpolation, not an
-    interpolation of the window's saliency.
+    interpolation of the window's saliency. ``x`` is the series as the placement receives it,
+    after the estimator's ``scaling`` (with ``scaling="dataset"``, ``x - mean`` in units of
+    the training data's standard deviation: gradient × input against the training mean).
 
     Parameters
     ----------
@@ -494,7 +496,7 @@ def compute_saliency(
     Returns
     -------
     saliency : ndarray of shape (length,)
-        ``x * d log q_target / d x`` for every sample of the original series.
+        ``x * d log q_target / d x`` for every sample of the original series (``x`` scaled).
     target_index : int
         Index of the explained class in ``clf.classes_``.
     proba : ndarray of shape (n_classes,)
@@ -514,7 +516,7 @@ def compute_saliency(
     g = g[0].detach().cpu().double().numpy()
     grad_x = _placement_vjp(clf, len(x), model.reprogrammer.window, g)
     proba = log_q.detach().exp().cpu().double().numpy()
-    return x * grad_x, idx, proba
+    return clf._scaled([x])[0] * grad_x, idx, proba
 
 
 @_one_intraop_thread

@@ -215,6 +215,9 @@ class InputReprogrammer(nn.Module):
         vector, as in Voice2Series' ``ARTLayer``). Never applied in eval mode.
     init : {"glorot", "zeros"}
         Glorot-uniform is Keras' default, ``U(±sqrt(6 / (window + 1)))``.
+    generator : torch.Generator or None
+        CPU generator for θ's initialisation and the dropout masks; ``None`` uses torch's
+        global RNG. A fit passes its own, so fits in parallel threads stay reproducible.
 
     Shapes
     ------
@@ -223,7 +226,12 @@ class InputReprogrammer(nn.Module):
     """
 
     def __init__(
-        self, window: int = 16000, mask: bool = False, dropout: float = 0.0, init: str = "glorot"
+        self,
+        window: int = 16000,
+        mask: bool = False,
+        dropout: float = 0.0,
+        init: str = "glorot",
+        generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
@@ -234,11 +242,12 @@ class InputReprogrammer(nn.Module):
         theta = torch.zeros(window)
         if init == "glorot":
             bound = math.sqrt(6.0 / (window + 1))
-            theta.uniform_(-bound, bound)
+            theta.uniform_(-bound, bound, generator=generator)
         elif init != "zeros":
             raise ValueError(f"init must be 'glorot' or 'zeros', got {init!r}")
         self.theta = nn.Parameter(theta)
         self.enabled = True
+        self.generator = generator
 
     def sample_dropout_mask(self) -> Tensor | None:
         """One step's dropout mask for θ, ``(1, window)`` of 0 and ``1/(1-p)``; None if unused.
@@ -248,7 +257,12 @@ class InputReprogrammer(nn.Module):
         """
         if not (self.training and self.dropout > 0 and self.enabled):
             return None
-        keep = torch.rand(1, self.window, device=self.theta.device) >= self.dropout
+        if self.generator is None:
+            keep = torch.rand(1, self.window, device=self.theta.device) >= self.dropout
+        else:  # drawn on the CPU generator, then moved: the same masks on every device
+            keep = (torch.rand(1, self.window, generator=self.generator) >= self.dropout).to(
+                self.theta.device
+            )
         return keep.to(self.theta.dtype) / (1.0 - self.dropout)
 
     def perturbation(

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from tsreprog import _native
 
-__all__ = ["ThreadedGrad", "TrainResult", "single_intraop_thread", "train_loop"]
+__all__ = ["ThreadedGrad", "TrainResult", "single_intraop_thread", "train_loop", "worker_pool"]
 
 
 @dataclass
@@ -51,8 +51,10 @@ class TrainResult:
 
 @contextmanager
 def single_intraop_thread() -> Iterator[None]:
-    """Run torch ops on one intra-op thread inside the block (restored afterwards).
+    """Run torch ops of the calling thread on one intra-op thread inside the block.
 
+    torch's intra-op thread count is per thread (OpenMP's), so this changes nothing for other
+    threads that are already running; threads started inside the block start with one.
     :class:`ThreadedGrad` parallelises over samples instead: for the small convolutions and
     LSTMs of the AttRNN, two threads that each take half a mini-batch keep both cores busy,
     while two intra-op threads on one op mostly wait for each other (measured: see
@@ -66,6 +68,35 @@ def single_intraop_thread() -> Iterator[None]:
         torch.set_num_threads(old)
 
 
+def _one_intraop_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@contextmanager
+def worker_pool(n_threads: int) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool whose workers run torch ops on one intra-op thread each.
+
+    The caller's own thread count is left alone: two fits or predictions in two threads do
+    not change each other's settings.
+    """
+    pool = _new_pool(n_threads)
+    try:
+        yield pool
+    finally:
+        _close_pool(pool)
+
+
+def _new_pool(n_threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(n_threads, initializer=_one_intraop_thread)
+
+
+def _close_pool(pool: ThreadPoolExecutor) -> None:
+    pool.shutdown(wait=True)
+    # torch also keeps the last count set anywhere as the start value of new threads; setting
+    # this thread's own (unchanged) count puts that back without touching running threads
+    torch.set_num_threads(torch.get_num_threads())
+
+
 class ThreadedGrad:
     """Gradient of a summed loss over a mini-batch, the batch split across worker threads.
 
@@ -75,9 +106,10 @@ class ThreadedGrad:
         The parameters whose gradients are computed (``.grad`` is overwritten).
     n_threads : int
         Worker threads; each runs forward and backward on its shares of the batch. PyTorch
-        releases the GIL inside its ops, so the shares run in parallel. Use it inside
-        :func:`single_intraop_thread`, and only when the forward pass has no shared mutable
-        state (frozen backbone: batch-norm in eval mode; draw random masks beforehand).
+        releases the GIL inside its ops, so the shares run in parallel, each worker on one
+        intra-op thread (see :func:`worker_pool`). Use it only when the forward pass has no
+        shared mutable state (frozen backbone: batch-norm in eval mode; draw random masks
+        beforehand).
     chunk : int or None
         Rows per share. ``None``: 16 where tsreprog's native kernels are built (a batch of 32
         becomes 2 shares of 16 on 2 threads; measured 585 vs 493 samples/s for shares of 8,
@@ -96,7 +128,7 @@ class ThreadedGrad:
         if chunk is None:
             chunk = 16 if _native.library() is not None else 8
         self.chunk = max(1, int(chunk))
-        self._pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
+        self._pool = _new_pool(self.n_threads) if self.n_threads > 1 else None
 
     def _part(self, loss_sum: Callable, part: torch.Tensor):
         with torch.enable_grad():
@@ -126,7 +158,7 @@ class ThreadedGrad:
     def close(self) -> None:
         """Stop the worker threads."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            _close_pool(self._pool)
             self._pool = None
 
 

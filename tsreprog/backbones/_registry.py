@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from importlib import resources
@@ -21,6 +22,8 @@ import torch
 
 from tsreprog._io import atomic_write
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
+
+_GLOBAL_RNG_LOCK = threading.Lock()
 
 __all__ = [
     "create_backbone",
@@ -175,7 +178,9 @@ def create_backbone(name: str = "attrnn", weights="default", seed: int = 0) -> A
     """
     cfg = get_backbone_cfg(name)
     path, expected = resolve_weights(cfg, weights)
-    with torch.random.fork_rng(devices=[]):
+    # modules initialise from torch's global RNG; the lock keeps two threads' seeded
+    # constructions from drawing from each other's state (tsreprog draws nothing else from it)
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = _ENTRYPOINTS[name]()
     if path is not None:

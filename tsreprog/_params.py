@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
-__all__ = ["parse_set"]
+__all__ = ["UsageError", "parse_set", "positive_int"]
 
 
-def parse_set(items: list[str] | None) -> dict:
-    """``["lr=0.01", "placement=pad"]`` -> ``{"lr": 0.01, "placement": "pad"}``."""
+class UsageError(ValueError):
+    """A user error on the command line: the CLI prints its message as one line, exit code 2.
+
+    The message names the problem and the fix; library callers see an ordinary ``ValueError``.
+    """
+
+
+def positive_int(text: str) -> int:
+    """``argparse`` type for counts that must be at least 1 (``--threads``, ``--jobs``)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def parse_set(items: list[str] | None, reserved: dict[str, str] | None = None) -> dict:
+    """``["lr=0.01", "placement=pad"]`` -> ``{"lr": 0.01, "placement": "pad"}``.
+
+    ``reserved`` maps parameter names that have their own option to that option
+    (``{"random_state": "--seed"}``); setting one through ``--set`` is a :class:`UsageError`.
+    """
     import ast
 
+    reserved = reserved or {}
     out = {}
     for item in items or []:
         if "=" not in item:
-            raise SystemExit(f"--set expects PARAM=VALUE, got {item!r}")
+            raise UsageError(f"--set expects PARAM=VALUE, got {item!r} (e.g. --set lr=0.01)")
         key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise UsageError(f"--set expects PARAM=VALUE, got {item!r} (the name is empty)")
+        if key in reserved:
+            raise UsageError(f"--set {key}=... is not allowed here: use {reserved[key]} instead")
+        if key in out:
+            raise UsageError(f"--set gives {key} twice; give each parameter once")
         try:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):

@@ -1,15 +1,18 @@
 """The ``tsreprog`` command line.
 
 Thread settings (``--threads``) are applied here, in the entry point, never at library import.
+A user error prints one line naming the problem and the fix and exits 2; a failure exits 1 with
+one line; Ctrl-C exits 130. ``--debug`` (or ``TSREPROG_DEBUG=1``) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
-from tsreprog._params import parse_set
+from tsreprog._params import UsageError, parse_set, positive_int
 
 __all__ = ["main"]
 
@@ -21,15 +24,28 @@ def _set_threads(n: int | None) -> None:
         torch.set_num_threads(n)
 
 
+def check_estimator_params(params: dict, estimator_cls) -> None:
+    """Refuse ``--set`` names the estimator does not have, suggesting the closest ones."""
+    import difflib
+
+    valid = sorted(estimator_cls().get_params(deep=False))
+    for key in params:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else f"valid: {', '.join(valid)}"
+            raise UsageError(f"--set {key}: {estimator_cls.__name__} has no such parameter; {hint}")
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     import numpy as np
 
     from tsreprog import ReprogramClassifier
     from tsreprog.data.ucr import load_dataset
 
-    Xtr, ytr, Xte, yte = load_dataset(args.dataset, data=args.data)
-    params = parse_set(args.set)
+    params = parse_set(args.set, reserved={"random_state": "--seed", "verbose": "(always on)"})
+    check_estimator_params(params, ReprogramClassifier)
     clf = ReprogramClassifier(random_state=args.seed, verbose=True, **params)
+    Xtr, ytr, Xte, yte = load_dataset(args.dataset, data=args.data)
     print(
         f"{args.dataset}: {len(Xtr)} train / {len(Xte)} test series, {len(np.unique(ytr))} "
         f"classes; fitting {clf!r}"
@@ -107,7 +123,12 @@ def _cmd_bench_speed(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tsreprog", description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (>= 1)")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error (also: environment TSREPROG_DEBUG=1)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     f = sub.add_parser("fit", help="fit ReprogramClassifier on one UCR dataset, report accuracy")
@@ -163,10 +184,46 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _debug_requested(argv: list[str] | None) -> bool:
+    argv = sys.argv[1:] if argv is None else argv
+    return "--debug" in argv or os.environ.get("TSREPROG_DEBUG", "") not in ("", "0")
+
+
+def _user_error_types() -> tuple[type, ...]:
+    """Errors that mean the command was given something wrong (exit 2), not that it failed."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    return (UsageError, InvalidParameterError)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _set_threads(args.threads)
-    return args.func(args)
+    """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error, 130 Ctrl-C)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse's own usage errors: one line, exit 2
+    if _debug_requested(argv):
+        _set_threads(args.threads)
+        return args.func(args)
+    try:
+        _set_threads(args.threads)
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("tsreprog: interrupted; nothing unfinished was recorded", file=sys.stderr)
+        return 130
+    except _user_error_types() as e:
+        print(f"tsreprog {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - the CLI's boundary: one line, --debug for more
+        print(
+            f"tsreprog {args.command}: failed: {type(e).__name__}: {_one_line(e)} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ def test_train_loop_restores_the_best_epoch_and_stops_early():
 def test_non_finite_loss_is_a_clear_error():
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="lower the learning rate"):
+    # NaN on the very first batch: no update happened, so the inputs are to blame
+    with pytest.raises(ValueError, match="first batch, before any update.*rescale"):
         train_loop(
             model,
             lambda idx: model(torch.full((len(idx), 3), float("nan"))).sum(),
@@ -61,6 +62,16 @@ def test_non_finite_loss_is_a_clear_error():
             batch_size=2,
             generator=torch.Generator(),
         )
+    # NaN after updates: the step size is to blame
+    calls = {"n": 0}
+
+    def step(idx):
+        calls["n"] += 1
+        value = float("nan") if calls["n"] > 1 else 1.0
+        return model(torch.full((len(idx), 3), value)).sum()
+
+    with pytest.raises(ValueError, match="lower the learning rate"):
+        train_loop(model, step, 4, opt, epochs=2, batch_size=2, generator=torch.Generator())
 
 
 def test_ctrl_c_propagates_after_the_finished_epochs_were_reported():

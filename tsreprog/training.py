@@ -257,6 +257,12 @@ def train_loop(
                 optimizer.zero_grad(set_to_none=True)
                 loss = step_loss(idx)
                 if not torch.isfinite(loss):
+                    if res.n_steps == 0:  # before any update: the inputs, not the step size
+                        raise ValueError(
+                            f"the training loss is {loss.item()} on the first batch, before any "
+                            "update: the inputs are too large or not finite for float32; "
+                            "rescale the data (e.g. scaling='dataset')"
+                        )
                     raise ValueError(
                         f"the training loss became {loss.item()} at epoch {epoch + 1}; lower the "
                         "learning rate (lr) or the l2 coefficient"

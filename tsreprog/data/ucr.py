@@ -9,6 +9,7 @@ aeon format) are read with sktime. Labels are returned as the strings written in
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -83,13 +84,26 @@ def read_ucr_file(path: str | os.PathLike):
     return _strip_nan_padding(X), np.array(labels, dtype=str)
 
 
+def _canonical_number(text: str) -> str:
+    """``"1.0"`` -> ``"1"``, ``"2e3"`` -> ``"2000"``; exact, so no two numbers merge."""
+    d = Decimal(text.strip())
+    if not d.is_finite():
+        return str(d)
+    if d == 0:
+        return "0"
+    return format(d.normalize(), "f")
+
+
 def _canonical_labels(y: np.ndarray) -> np.ndarray:
-    """Write numeric labels the same way in every file ("1.0" and "1" are one class)."""
+    """Write numeric labels the same way in every file ("1.0" and "1" are one class).
+
+    Exact decimal arithmetic: distinct numbers never merge (``1234567`` and ``1234568`` stay
+    two classes, as do ``20230101`` and ``20230102``).
+    """
     try:
-        vals = y.astype(np.float64)
-    except ValueError:
+        return np.array([_canonical_number(str(v)) for v in y], dtype=str)
+    except (InvalidOperation, ValueError):
         return y
-    return np.array([f"{v:g}" for v in vals], dtype=str)
 
 
 def load_dataset(name: str, data: str | os.PathLike | None = None):

@@ -425,3 +425,24 @@ def test_tsv_reader_keeps_long_integer_labels_exact(tmp_path):
     assert ytr.tolist() == ["5", "1234567", "1234568", "20230101", "20230102", "20230103"]
     assert len(set(ytr)) == 6
     assert yte.tolist() == ["5", "1234568", "20230103"]
+
+
+def test_unknown_dataset_or_folder_is_a_usage_error_with_suggestions(tmp_path):
+    from tsreprog._params import UsageError
+
+    data = write_ucr(tmp_path / "ucr", name="GunPoint")
+    write_ucr(data, name="ECG5000")
+    with pytest.raises(UsageError, match=r"'GunPont' not found.*did you mean 'GunPoint'\?"):
+        load_dataset("GunPont", data=data)
+    with pytest.raises(UsageError, match=r"'gunpoint' not found.*did you mean 'GunPoint'\?"):
+        load_dataset("gunpoint", data=data)
+    with pytest.raises(UsageError, match="it holds ECG5000, GunPoint"):
+        load_dataset("Zebra", data=data)
+    with pytest.raises(UsageError, match="does not exist"):
+        load_dataset("GunPoint", data=tmp_path / "nope")
+    with pytest.raises(UsageError, match="is a file"):
+        load_dataset("GunPoint", data=data / "GunPoint" / "GunPoint_TRAIN.tsv")
+    with pytest.raises(UsageError, match="the dataset itself; pass its parent"):
+        load_dataset("GunPoint", data=data / "GunPoint")
+    with pytest.raises(UsageError, match="did you mean 'GunPoint'"):
+        load_dataset("GunPiont")  # bundled with sktime

@@ -8,11 +8,14 @@ aeon format) are read with sktime. Labels are returned as the strings written in
 
 from __future__ import annotations
 
+import difflib
 import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
+
+from tsreprog._params import UsageError
 
 __all__ = ["SKTIME_DATASETS", "list_datasets", "load_dataset", "read_suite", "read_ucr_file"]
 
@@ -106,6 +109,34 @@ def _canonical_labels(y: np.ndarray) -> np.ndarray:
         return y
 
 
+def _did_you_mean(name: str, choices) -> str:
+    """`` did you mean 'GunPoint'?`` (case-insensitive close matches), or ``""``."""
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?"
+
+
+def _not_found_message(name: str, root: Path) -> str:
+    if any((root / f"{name}_TRAIN{e}").is_file() for e in (".tsv", ".ts", ".txt")):
+        return (
+            f"dataset {name!r} not found in {root}: that folder is the dataset itself; pass its "
+            f"parent {root.parent} as data= (--data)"
+        )
+    present = list_datasets(root)
+    msg = f"dataset {name!r} not found in {root};"
+    hint = _did_you_mean(name, present)
+    if hint:
+        return msg + hint
+    if not present:
+        return msg + f" it holds no UCR datasets (expected {root}/NAME/NAME_TRAIN.tsv)"
+    shown = ", ".join(present[:10]) + (
+        f" and {len(present) - 10} more" if len(present) > 10 else ""
+    )
+    return msg + f" it holds {shown}"
+
+
 def load_dataset(name: str, data: str | os.PathLike | None = None):
     """Load the official train/test split of a UCR dataset.
 
@@ -124,9 +155,10 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
     """
     if data is None:
         if name not in SKTIME_DATASETS:
-            raise ValueError(
-                f"{name!r} does not ship with sktime; bundled: {sorted(SKTIME_DATASETS)}. "
-                "Pass data=DIR (a UCR archive folder) for other datasets."
+            raise UsageError(
+                f"{name!r} does not ship with sktime;{_did_you_mean(name, SKTIME_DATASETS)} "
+                f"bundled: {', '.join(sorted(SKTIME_DATASETS))}. Pass data=DIR (--data DIR, a "
+                "UCR archive folder) for other datasets."
             )
         from sktime.datasets import load_UCR_UEA_dataset
 
@@ -135,7 +167,16 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
             X, y = load_UCR_UEA_dataset(name, split=split, return_type="numpy2D")
             out += [np.asarray(X, dtype=np.float64), _canonical_labels(np.asarray(y).astype(str))]
         return tuple(out)
-    folder = Path(data) / name
+    root = Path(data)
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise UsageError(
+            f"UCR data folder {root} {what}; pass data=DIR (--data DIR) naming the folder that "
+            f"holds {name}/{name}_TRAIN.tsv"
+        )
+    folder = root / name
+    if not folder.is_dir():
+        raise UsageError(_not_found_message(name, root))
     out = []
     for split in ("TRAIN", "TEST"):
         for ext in (".tsv", ".ts", ".txt"):
@@ -145,7 +186,7 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
                 out += [X, _canonical_labels(y)]
                 break
         else:
-            raise FileNotFoundError(f"no {name}_{split}.tsv/.ts/.txt in {folder}")
+            raise UsageError(f"no {name}_{split}.tsv/.ts/.txt in {folder}")
     return tuple(out)
 
 

@@ -121,3 +121,45 @@ def test_shift_is_zero_filled():
     for row in out:
         nz = row[row != 0]
         assert len(nz) >= 7 and torch.all(nz[1:] - nz[:-1] == 1)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"epochs": 0}, "--epochs"),
+        ({"batch_size": 0}, "--batch-size"),
+        ({"lr": 0.0}, "--lr"),
+        ({"lr": float("nan")}, "--lr"),
+        ({"patience": -1}, "--patience"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(tmp_path, kw, match):
+    from tsreprog._params import UsageError
+
+    args = {"epochs": 1, "batch_size": 8, "patience": None, **kw}
+    with pytest.raises(UsageError, match=match):  # the folder is never read
+        pt.pretrain(tmp_path / "no-corpus", tmp_path / "w.pt", backbone="tiny-test", **args)
+
+
+def test_out_under_a_file_is_refused_before_training(tmp_path, monkeypatch):
+    from tsreprog._params import UsageError
+
+    monkeypatch.setattr(pt, "load_corpus", lambda *a, **k: pytest.fail("work started"))
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError, match=r"afile is a file, not a folder"):
+        pt.pretrain(tmp_path, tmp_path / "afile" / "w.pt", backbone="tiny-test", verbose=False)
+    with pytest.raises(UsageError, match="is a folder; give a file path"):
+        pt.pretrain(tmp_path, tmp_path, backbone="tiny-test", verbose=False)
+    with pytest.raises(UsageError, match="does not exist"):
+        pt.pretrain(tmp_path / "nope", tmp_path / "w.pt", backbone="tiny-test", verbose=False)
+
+
+def test_synth_out_under_a_file_is_refused(tmp_path):
+    from tsreprog._params import UsageError
+    from tsreprog.data.synth import synthesize_commands
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError, match="afile is a file, not a folder"):
+        synthesize_commands(tmp_path / "afile" / "corpus", words=["yes"], per_word=3)
+    with pytest.raises(UsageError, match="is a file; give a folder"):
+        synthesize_commands(tmp_path / "afile", words=["yes"], per_word=3)

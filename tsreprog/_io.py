@@ -9,7 +9,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["NotPlainDataError", "atomic_write", "atomic_write_text", "load_plain_torch"]
+__all__ = [
+    "NotPlainDataError",
+    "atomic_write",
+    "atomic_write_text",
+    "check_output_path",
+    "load_plain_torch",
+]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable, mode: str = "wb") -> None:
@@ -72,3 +78,27 @@ def load_plain_torch(path: str | os.PathLike, refused: str):
         m = re.search(r"GLOBAL ([\w.<>]+)", str(e))
         detail = f" (it asks for {m.group(1)})" if m else ""
         raise NotPlainDataError(refused + detail) from None
+
+
+def check_output_path(path: str | os.PathLike, what: str, folder: bool = False) -> Path:
+    """Refuse, before any work, an output path that cannot be written.
+
+    ``what`` names the argument in the message (``"--out"``). A file is refused when an
+    existing directory has its name; a folder (``folder=True``) when a file has its name; and
+    both when a parent on the way is an existing file. Raises :class:`~tsreprog._params.UsageError`.
+    """
+    from tsreprog._params import UsageError
+
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"{what} {path}: {parent} is a file, not a folder; choose another path"
+                )
+            break
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} is a file; give a folder path")
+    if not folder and path.is_dir():
+        raise UsageError(f"{what} {path} is a folder; give a file path (e.g. {path}/weights.pt)")
+    return path

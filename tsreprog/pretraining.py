@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsreprog._io import NotPlainDataError, atomic_write, load_plain_torch
+from tsreprog._io import NotPlainDataError, atomic_write, check_output_path, load_plain_torch
+from tsreprog._params import UsageError
 from tsreprog.backbones import AcousticModel, create_backbone, get_backbone_cfg
 from tsreprog.backbones._registry import save_backbone_weights
 from tsreprog.training import TrainResult, train_loop
@@ -130,6 +131,26 @@ def _read_checkpoint(path: Path) -> dict:
     return ck
 
 
+def _check_arguments(epochs, batch_size, lr, patience, max_shift) -> None:
+    def whole(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not whole(epochs) or epochs < 1:
+        raise UsageError(f"--epochs (epochs=) must be a whole number >= 1, got {epochs!r}")
+    if not whole(batch_size) or batch_size < 1:
+        raise UsageError(
+            f"--batch-size (batch_size=) must be a whole number >= 1, got {batch_size!r}"
+        )
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < float("inf")):
+        raise UsageError(f"--lr (lr=) must be a finite number > 0, got {lr!r}")
+    if patience is not None and (not whole(patience) or patience < 0):
+        raise UsageError(
+            f"--patience (patience=) must be None or a whole number >= 0, got {patience!r}"
+        )
+    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, float)) or max_shift < 0:
+        raise UsageError(f"max_shift must be a number of seconds >= 0, got {max_shift!r}")
+
+
 def pretrain(
     data: str | os.PathLike,
     out: str | os.PathLike,
@@ -169,8 +190,12 @@ def pretrain(
     dict
         The metadata written beside the weights (accuracies, time, recipe).
     """
+    _check_arguments(epochs, batch_size, lr, patience, max_shift)
+    out = check_output_path(out, "--out (out=)")
+    if not Path(data).is_dir():
+        what = "is not a folder" if Path(data).exists() else "does not exist"
+        raise UsageError(f"--data (data=) {data} {what}; give a speech-commands folder")
     t0 = time.perf_counter()
-    out = Path(out)
     ckpt_path = out.with_name(out.name + ".ckpt")
     cfg = get_backbone_cfg(backbone)
     corpus = load_corpus(data, cfg.label_names, progress=verbose)

@@ -99,3 +99,26 @@ def test_missing_default_weights_name_the_file(monkeypatch):
 def test_missing_path_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         create_backbone("tiny-test", weights=tmp_path / "none.pt")
+
+
+class _Crafted:
+    """Unpickling this runs code: it writes the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('ran')",))
+
+
+def test_weights_with_objects_are_refused_for_safety(tmp_path):
+    marker = tmp_path / "marker"
+    path = tmp_path / "evil.pt"
+    state = create_backbone("tiny-test", weights=None).state_dict()
+    torch.save({"state_dict": state, "meta": {"x": _Crafted(marker)}}, path)
+    with pytest.raises(ValueError, match="non-tensor objects.*refused for safety") as info:
+        create_backbone("tiny-test", weights=path)
+    msg = str(info.value)
+    assert "weights_only" not in msg and "\n" not in msg and "evil.pt" in msg
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert not marker.exists()

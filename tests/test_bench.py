@@ -412,3 +412,37 @@ def test_ts_reader_equal_and_variable_length(tmp_path):
 def test_read_suite_skips_comments(tmp_path):
     (tmp_path / "s.txt").write_text("A\n\n# note\nB  # trailing\n")
     assert read_suite(tmp_path, "s") == ["A", "B"]
+
+
+def test_tsv_reader_keeps_long_integer_labels_exact(tmp_path):
+    folder = tmp_path / "L"
+    folder.mkdir()
+    (folder / "L_TRAIN.tsv").write_text(
+        "5\t1\t2\n1234567\t3\t4\n1234568\t5\t6\n20230101\t1\t1\n20230102\t2\t2\n20230103\t3\t3\n"
+    )
+    (folder / "L_TEST.tsv").write_text("5.0\t1\t2\n1234568.0\t3\t4\n2.0230103e7\t3\t3\n")
+    _, ytr, _, yte = load_dataset("L", data=tmp_path)
+    assert ytr.tolist() == ["5", "1234567", "1234568", "20230101", "20230102", "20230103"]
+    assert len(set(ytr)) == 6
+    assert yte.tolist() == ["5", "1234568", "20230103"]
+
+
+def test_unknown_dataset_or_folder_is_a_usage_error_with_suggestions(tmp_path):
+    from tsreprog._params import UsageError
+
+    data = write_ucr(tmp_path / "ucr", name="GunPoint")
+    write_ucr(data, name="ECG5000")
+    with pytest.raises(UsageError, match=r"'GunPont' not found.*did you mean 'GunPoint'\?"):
+        load_dataset("GunPont", data=data)
+    with pytest.raises(UsageError, match=r"'gunpoint' not found.*did you mean 'GunPoint'\?"):
+        load_dataset("gunpoint", data=data)
+    with pytest.raises(UsageError, match="it holds ECG5000, GunPoint"):
+        load_dataset("Zebra", data=data)
+    with pytest.raises(UsageError, match="does not exist"):
+        load_dataset("GunPoint", data=tmp_path / "nope")
+    with pytest.raises(UsageError, match="is a file"):
+        load_dataset("GunPoint", data=data / "GunPoint" / "GunPoint_TRAIN.tsv")
+    with pytest.raises(UsageError, match="the dataset itself; pass its parent"):
+        load_dataset("GunPoint", data=data / "GunPoint")
+    with pytest.raises(UsageError, match="did you mean 'GunPoint'"):
+        load_dataset("GunPiont")  # bundled with sktime

@@ -71,3 +71,19 @@ def test_sktime_check_estimator():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_estimator(ReprogramTSClassifier, raise_exceptions=True)
+
+
+def test_numpy3d_predict_accepts_other_lengths(toy_series):
+    """capability:unequal_length: predict is not tied to fit's series length."""
+    X, y = toy_series
+    clf = ReprogramTSClassifier(**FAST).fit(X[:, None, :], y)
+    n = X.shape[1]
+    for length in (n // 2, n + 17):
+        Xo = np.stack([np.resize(x, length) for x in X])[:, None, :]
+        proba = clf.predict_proba(Xo)
+        assert proba.shape == (len(y), 2)
+        np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+        np.testing.assert_array_equal(clf.predict(Xo), clf.classes_[proba.argmax(1)])
+    # same length as fit: the 2-D path, unchanged
+    same = clf.predict_proba(X[:, None, :])
+    np.testing.assert_allclose(same, clf.estimator_.predict_proba(X))

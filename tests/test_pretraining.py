@@ -66,11 +66,44 @@ def test_interrupted_pretraining_resumes_to_the_same_weights(corpus, tmp_path, m
         _run(corpus, tmp_path / "resumed.pt", epochs=3)
     assert (tmp_path / "resumed.pt.ckpt").is_file()
     assert not (tmp_path / "resumed.pt").exists()
+    ck = torch.load(tmp_path / "resumed.pt.ckpt", weights_only=True)  # plain data only
+    assert ck["epoch"] == 1 and isinstance(ck["result"], dict)
     monkeypatch.setattr(pt, "_shift", real_shift)
     meta = _run(corpus, tmp_path / "resumed.pt", epochs=3)
     assert meta["epochs_run"] == 3
     resumed = create_backbone("tiny-test", weights=tmp_path / "resumed.pt")
     assert state_dict_sha256(resumed) == state_dict_sha256(full)
+
+
+class _Crafted:
+    """Unpickling this runs code: it writes the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('ran')",))
+
+
+def test_crafted_checkpoint_is_refused_without_running_code(corpus, tmp_path):
+    # the file really is dangerous with a full unpickle
+    torch.save({"epoch": _Crafted(tmp_path / "proof")}, tmp_path / "proof.ckpt")
+    torch.load(tmp_path / "proof.ckpt", weights_only=False)
+    assert (tmp_path / "proof").is_file()
+
+    marker = tmp_path / "marker"
+    torch.save({"model": {}, "epoch": _Crafted(marker)}, tmp_path / "w.pt.ckpt")
+    with pytest.raises(ValueError, match=r"w\.pt\.ckpt is not a tsreprog checkpoint") as info:
+        _run(corpus, tmp_path / "w.pt", epochs=1)
+    assert not marker.exists()
+    msg = str(info.value)
+    assert "--no-resume" in msg and "weights_only" not in msg and "\n" not in msg
+    # a plain file that is not our checkpoint is refused the same way; --no-resume skips it
+    torch.save({"x": torch.zeros(1)}, tmp_path / "w.pt.ckpt")
+    with pytest.raises(ValueError, match="not a tsreprog checkpoint"):
+        _run(corpus, tmp_path / "w.pt", epochs=1)
+    _run(corpus, tmp_path / "w.pt", epochs=1, resume=False)
+    assert (tmp_path / "w.pt").is_file() and not marker.exists()
 
 
 def test_unknown_class_folder_is_named(corpus, tmp_path):
@@ -88,3 +121,45 @@ def test_shift_is_zero_filled():
     for row in out:
         nz = row[row != 0]
         assert len(nz) >= 7 and torch.all(nz[1:] - nz[:-1] == 1)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"epochs": 0}, "--epochs"),
+        ({"batch_size": 0}, "--batch-size"),
+        ({"lr": 0.0}, "--lr"),
+        ({"lr": float("nan")}, "--lr"),
+        ({"patience": -1}, "--patience"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(tmp_path, kw, match):
+    from tsreprog._params import UsageError
+
+    args = {"epochs": 1, "batch_size": 8, "patience": None, **kw}
+    with pytest.raises(UsageError, match=match):  # the folder is never read
+        pt.pretrain(tmp_path / "no-corpus", tmp_path / "w.pt", backbone="tiny-test", **args)
+
+
+def test_out_under_a_file_is_refused_before_training(tmp_path, monkeypatch):
+    from tsreprog._params import UsageError
+
+    monkeypatch.setattr(pt, "load_corpus", lambda *a, **k: pytest.fail("work started"))
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError, match=r"afile is a file, not a folder"):
+        pt.pretrain(tmp_path, tmp_path / "afile" / "w.pt", backbone="tiny-test", verbose=False)
+    with pytest.raises(UsageError, match="is a folder; give a file path"):
+        pt.pretrain(tmp_path, tmp_path, backbone="tiny-test", verbose=False)
+    with pytest.raises(UsageError, match="does not exist"):
+        pt.pretrain(tmp_path / "nope", tmp_path / "w.pt", backbone="tiny-test", verbose=False)
+
+
+def test_synth_out_under_a_file_is_refused(tmp_path):
+    from tsreprog._params import UsageError
+    from tsreprog.data.synth import synthesize_commands
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError, match="afile is a file, not a folder"):
+        synthesize_commands(tmp_path / "afile" / "corpus", words=["yes"], per_word=3)
+    with pytest.raises(UsageError, match="is a file; give a folder"):
+        synthesize_commands(tmp_path / "afile", words=["yes"], per_word=3)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import pickle
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text"]
+__all__ = [
+    "NotPlainDataError",
+    "atomic_write",
+    "atomic_write_text",
+    "check_output_path",
+    "load_plain_torch",
+]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable, mode: str = "wb") -> None:
@@ -46,3 +54,51 @@ def peak_rss_mb() -> float:
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 2**20 if sys.platform == "darwin" else kb / 1024
+
+
+class NotPlainDataError(ValueError):
+    """A torch file that ``torch.load(weights_only=True)`` refuses: it names objects that are
+    not tensors or plain containers (loading it fully could run code), or it is not a torch
+    file at all."""
+
+
+def load_plain_torch(path: str | os.PathLike, refused: str):
+    """``torch.load(path, weights_only=True)`` on the CPU, with our own refusal message.
+
+    ``refused`` is the message raised (as :class:`NotPlainDataError`) when torch's restricted
+    unpickler refuses the file; the global the file asked for is appended, torch's advice to
+    retry with ``weights_only=False`` is not: that would run whatever the file holds.
+    Other errors (a truncated zip archive, a missing file) propagate unchanged.
+    """
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        m = re.search(r"GLOBAL ([\w.<>]+)", str(e))
+        detail = f" (it asks for {m.group(1)})" if m else ""
+        raise NotPlainDataError(refused + detail) from None
+
+
+def check_output_path(path: str | os.PathLike, what: str, folder: bool = False) -> Path:
+    """Refuse, before any work, an output path that cannot be written.
+
+    ``what`` names the argument in the message (``"--out"``). A file is refused when an
+    existing directory has its name; a folder (``folder=True``) when a file has its name; and
+    both when a parent on the way is an existing file. Raises :class:`~tsreprog._params.UsageError`.
+    """
+    from tsreprog._params import UsageError
+
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"{what} {path}: {parent} is a file, not a folder; choose another path"
+                )
+            break
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} is a file; give a folder path")
+    if not folder and path.is_dir():
+        raise UsageError(f"{what} {path} is a folder; give a file path (e.g. {path}/weights.pt)")
+    return path

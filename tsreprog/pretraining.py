@@ -9,6 +9,7 @@ resumes after an interruption.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -19,7 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsreprog._io import atomic_write
+from tsreprog._io import NotPlainDataError, atomic_write, check_output_path, load_plain_torch
+from tsreprog._params import UsageError
 from tsreprog.backbones import AcousticModel, create_backbone, get_backbone_cfg
 from tsreprog.backbones._registry import save_backbone_weights
 from tsreprog.training import TrainResult, train_loop
@@ -90,6 +92,65 @@ def _shift(wave: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Te
     return out
 
 
+_CKPT_FORMAT = "tsreprog-pretrain-checkpoint-1"
+_CKPT_KEYS = ("model", "optimizer", "scheduler", "generator", "aug_generator", "epoch", "result")
+
+
+def _plain(obj):
+    """``obj`` as tensors and plain containers only, so ``weights_only=True`` can read it back."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v) for v in obj)
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(obj))
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"checkpoint value of type {type(obj).__name__} is not plain data")
+
+
+def _read_checkpoint(path: Path) -> dict:
+    """The checkpoint written by :func:`pretrain`, read with ``weights_only=True``."""
+    refused = (
+        f"{path} is not a tsreprog checkpoint or holds objects that are not plain data; delete "
+        "it or pass --no-resume (resume=False)"
+    )
+    try:
+        ck = load_plain_torch(path, refused)
+    except (RuntimeError, EOFError) as e:  # not a torch zip file, truncated
+        raise NotPlainDataError(f"{refused} ({type(e).__name__})") from None
+    if not isinstance(ck, dict) or ck.get("format") != _CKPT_FORMAT:
+        raise NotPlainDataError(refused)
+    missing = [k for k in _CKPT_KEYS if k not in ck]
+    if missing or not isinstance(ck["result"], dict):
+        raise NotPlainDataError(f"{refused} (missing {missing or ['result']})")
+    return ck
+
+
+def _check_arguments(epochs, batch_size, lr, patience, max_shift) -> None:
+    def whole(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not whole(epochs) or epochs < 1:
+        raise UsageError(f"--epochs (epochs=) must be a whole number >= 1, got {epochs!r}")
+    if not whole(batch_size) or batch_size < 1:
+        raise UsageError(
+            f"--batch-size (batch_size=) must be a whole number >= 1, got {batch_size!r}"
+        )
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < float("inf")):
+        raise UsageError(f"--lr (lr=) must be a finite number > 0, got {lr!r}")
+    if patience is not None and (not whole(patience) or patience < 0):
+        raise UsageError(
+            f"--patience (patience=) must be None or a whole number >= 0, got {patience!r}"
+        )
+    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, float)) or max_shift < 0:
+        raise UsageError(f"max_shift must be a number of seconds >= 0, got {max_shift!r}")
+
+
 def pretrain(
     data: str | os.PathLike,
     out: str | os.PathLike,
@@ -129,8 +190,12 @@ def pretrain(
     dict
         The metadata written beside the weights (accuracies, time, recipe).
     """
+    _check_arguments(epochs, batch_size, lr, patience, max_shift)
+    out = check_output_path(out, "--out (out=)")
+    if not Path(data).is_dir():
+        what = "is not a folder" if Path(data).exists() else "does not exist"
+        raise UsageError(f"--data (data=) {data} {what}; give a speech-commands folder")
     t0 = time.perf_counter()
-    out = Path(out)
     ckpt_path = out.with_name(out.name + ".ckpt")
     cfg = get_backbone_cfg(backbone)
     corpus = load_corpus(data, cfg.label_names, progress=verbose)
@@ -153,13 +218,14 @@ def pretrain(
 
     start_epoch, result, best_state = 0, None, None
     if resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        ck = _read_checkpoint(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         gen.set_state(ck["generator"])
         aug_gen.set_state(ck["aug_generator"])
-        start_epoch, result, best_state = ck["epoch"], ck["result"], ck["best_state"]
+        start_epoch, best_state = ck["epoch"], ck["best_state"]
+        result = TrainResult(**ck["result"])
         if verbose:
             print(f"resuming from {ckpt_path} after epoch {start_epoch}")
 
@@ -180,9 +246,11 @@ def pretrain(
             "generator": gen.get_state(),
             "aug_generator": aug_gen.get_state(),
             "epoch": epoch,
-            "result": res,
+            "result": dataclasses.asdict(res),
             "best_state": best,
+            "format": _CKPT_FORMAT,
         }
+        payload = _plain(payload)
         atomic_write(ckpt_path, lambda f: torch.save(payload, f))
 
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from tsreprog._io import atomic_write
+from tsreprog._io import NotPlainDataError, atomic_write, load_plain_torch
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
 
 _GLOBAL_RNG_LOCK = threading.Lock()
@@ -94,13 +94,21 @@ def _read_weights(path: Path, expected_sha256: str | None) -> tuple[dict, dict]:
                 "corrupted, truncated or was replaced. Reinstall tsreprog or re-create the file "
                 "with `tsreprog pretrain`."
             )
+    refused = (
+        f"weights file {path} holds non-tensor objects (or is not a torch file) and is refused "
+        "for safety: loading it fully could run code; use weights saved as a state dict of "
+        "tensors (`tsreprog pretrain` writes them)"
+    )
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = load_plain_torch(path, refused)
+    except NotPlainDataError:
+        raise
     except Exception as e:  # torch raises several types for damaged files
+        detail = f": {e}" if "weights_only" not in str(e) else ""
         raise ValueError(
-            f"could not read weights file {path} ({type(e).__name__}: {e}); is it a truncated "
-            "or corrupted torch file?"
-        ) from e
+            f"could not read weights file {path} ({type(e).__name__}{detail}); is it a "
+            "truncated or corrupted torch file?"
+        ) from None
     if isinstance(obj, dict) and "state_dict" in obj:
         return obj["state_dict"], dict(obj.get("meta") or {})
     if isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):

@@ -712,6 +712,9 @@ def synthesize_commands(
         For unknown words or languages, bad fractions, or too few voices.
     """
     t0 = time.perf_counter()
+    from tsreprog._io import check_output_path
+
+    check_output_path(out_dir, "OUT (out_dir=)", folder=True)
     exe = _espeak()
     if per_word < 1:
         raise ValueError(f"per_word must be >= 1, got {per_word}")

@@ -8,10 +8,14 @@ aeon format) are read with sktime. Labels are returned as the strings written in
 
 from __future__ import annotations
 
+import difflib
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
+
+from tsreprog._params import UsageError
 
 __all__ = ["SKTIME_DATASETS", "list_datasets", "load_dataset", "read_suite", "read_ucr_file"]
 
@@ -83,13 +87,54 @@ def read_ucr_file(path: str | os.PathLike):
     return _strip_nan_padding(X), np.array(labels, dtype=str)
 
 
+def _canonical_number(text: str) -> str:
+    """``"1.0"`` -> ``"1"``, ``"2e3"`` -> ``"2000"``; exact, so no two numbers merge."""
+    d = Decimal(text.strip())
+    if not d.is_finite():
+        return str(d)
+    if d == 0:
+        return "0"
+    return format(d.normalize(), "f")
+
+
 def _canonical_labels(y: np.ndarray) -> np.ndarray:
-    """Write numeric labels the same way in every file ("1.0" and "1" are one class)."""
+    """Write numeric labels the same way in every file ("1.0" and "1" are one class).
+
+    Exact decimal arithmetic: distinct numbers never merge (``1234567`` and ``1234568`` stay
+    two classes, as do ``20230101`` and ``20230102``).
+    """
     try:
-        vals = y.astype(np.float64)
-    except ValueError:
+        return np.array([_canonical_number(str(v)) for v in y], dtype=str)
+    except (InvalidOperation, ValueError):
         return y
-    return np.array([f"{v:g}" for v in vals], dtype=str)
+
+
+def _did_you_mean(name: str, choices) -> str:
+    """`` did you mean 'GunPoint'?`` (case-insensitive close matches), or ``""``."""
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?"
+
+
+def _not_found_message(name: str, root: Path) -> str:
+    if any((root / f"{name}_TRAIN{e}").is_file() for e in (".tsv", ".ts", ".txt")):
+        return (
+            f"dataset {name!r} not found in {root}: that folder is the dataset itself; pass its "
+            f"parent {root.parent} as data= (--data)"
+        )
+    present = list_datasets(root)
+    msg = f"dataset {name!r} not found in {root};"
+    hint = _did_you_mean(name, present)
+    if hint:
+        return msg + hint
+    if not present:
+        return msg + f" it holds no UCR datasets (expected {root}/NAME/NAME_TRAIN.tsv)"
+    shown = ", ".join(present[:10]) + (
+        f" and {len(present) - 10} more" if len(present) > 10 else ""
+    )
+    return msg + f" it holds {shown}"
 
 
 def load_dataset(name: str, data: str | os.PathLike | None = None):
@@ -110,9 +155,10 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
     """
     if data is None:
         if name not in SKTIME_DATASETS:
-            raise ValueError(
-                f"{name!r} does not ship with sktime; bundled: {sorted(SKTIME_DATASETS)}. "
-                "Pass data=DIR (a UCR archive folder) for other datasets."
+            raise UsageError(
+                f"{name!r} does not ship with sktime;{_did_you_mean(name, SKTIME_DATASETS)} "
+                f"bundled: {', '.join(sorted(SKTIME_DATASETS))}. Pass data=DIR (--data DIR, a "
+                "UCR archive folder) for other datasets."
             )
         from sktime.datasets import load_UCR_UEA_dataset
 
@@ -121,7 +167,16 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
             X, y = load_UCR_UEA_dataset(name, split=split, return_type="numpy2D")
             out += [np.asarray(X, dtype=np.float64), _canonical_labels(np.asarray(y).astype(str))]
         return tuple(out)
-    folder = Path(data) / name
+    root = Path(data)
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise UsageError(
+            f"UCR data folder {root} {what}; pass data=DIR (--data DIR) naming the folder that "
+            f"holds {name}/{name}_TRAIN.tsv"
+        )
+    folder = root / name
+    if not folder.is_dir():
+        raise UsageError(_not_found_message(name, root))
     out = []
     for split in ("TRAIN", "TEST"):
         for ext in (".tsv", ".ts", ".txt"):
@@ -131,7 +186,7 @@ def load_dataset(name: str, data: str | os.PathLike | None = None):
                 out += [X, _canonical_labels(y)]
                 break
         else:
-            raise FileNotFoundError(f"no {name}_{split}.tsv/.ts/.txt in {folder}")
+            raise UsageError(f"no {name}_{split}.tsv/.ts/.txt in {folder}")
     return tuple(out)
 
 

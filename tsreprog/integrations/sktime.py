@@ -7,7 +7,8 @@ data against the capability tags and keep ``classes_``; this class only writes t
 
 numpy3D input reaches ``_fit`` as ``(n, 1, length)``; every other Panel mtype, including
 unequal-length panels, arrives as ``df-list`` (one ``(length, 1)`` frame per series) and is passed
-on as a list of 1-D arrays, which ReprogramClassifier places one by one.
+on as a list of 1-D arrays, which ReprogramClassifier places one by one. A numpy3D panel at
+predict time may have another length than fit's (each series is then placed on its own).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
+import pandas as pd
 from sktime.classification.base import BaseClassifier
 
 from tsreprog.estimators import ReprogramClassifier
@@ -116,13 +118,27 @@ class ReprogramTSClassifier(BaseClassifier):
         self.estimator_ = ReprogramClassifier(**params).fit(self._to_series(X), y)
         return self
 
+    def _predict_series(self, X):
+        """The series for the wrapped estimator's predict.
+
+        A numpy3D panel whose length differs from fit's goes as a one-column nested frame:
+        ReprogramClassifier then places each series on its own (as for unequal-length data)
+        instead of refusing a 2-D array of another width, so ``capability:unequal_length``
+        holds for numpy3D input too.
+        """
+        series = self._to_series(X)
+        n_fit = getattr(self.estimator_, "n_features_in_", None)
+        if isinstance(series, np.ndarray) and n_fit is not None and series.shape[1] != n_fit:
+            return pd.DataFrame({"c": [pd.Series(row) for row in series]})
+        return series
+
     def _predict(self, X) -> np.ndarray:
         """Predicted labels, shape (n_series,)."""
-        return self.estimator_.predict(self._to_series(X))
+        return self.estimator_.predict(self._predict_series(X))
 
     def _predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_series, n_classes), columns in ``classes_`` order."""
-        return self.estimator_.predict_proba(self._to_series(X))
+        return self.estimator_.predict_proba(self._predict_series(X))
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = [
@@ -101,4 +102,50 @@ def check_output_path(path: str | os.PathLike, what: str, folder: bool = False) 
         raise UsageError(f"{what} {path} is a file; give a folder path")
     if not folder and path.is_dir():
         raise UsageError(f"{what} {path} is a folder; give a file path (e.g. {path}/weights.pt)")
+    return path
+
+
+@contextlib.contextmanager
+def locked_folder(path: Path) -> Iterator[None]:
+    """Advisory lock on the folder of ``path``, so two processes can share one results file
+    (the file itself is replaced on every write, so it cannot carry the lock)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = None
+    try:
+        import fcntl
+
+        fd = os.open(path.parent, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except (ImportError, OSError):  # pragma: no cover - e.g. Windows: the rename stays atomic
+        if fd is not None:
+            os.close(fd)
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def check_results_out(path: str | os.PathLike, key_columns: tuple[str, ...]) -> Path:
+    """Refuse, before any work, an ``--out`` that is not (or cannot become) a results file.
+
+    An existing non-empty file whose header lacks ``key_columns`` is someone else's CSV: it is
+    left untouched and :class:`~tsreprog._params.UsageError` names another path to use.
+    """
+    from tsreprog._params import UsageError
+
+    path = check_output_path(path, "--out")
+    if path.is_file():
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            header = fh.readline().strip()
+        if header:
+            columns = {c.strip().strip('"') for c in header.split(",")}
+            lacking = [c for c in key_columns if c not in columns]
+            if lacking:
+                raise UsageError(
+                    f"--out {path} exists and is not a tsreprog results file (no "
+                    f"{'/'.join(lacking)} column); it was left untouched: choose another --out"
+                )
     return path

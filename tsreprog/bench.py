@@ -68,7 +68,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import json
@@ -86,7 +85,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog._params import add_set_argument
+from tsreprog._io import locked_folder
+from tsreprog._params import UsageError, add_set_argument
 
 __all__ = [
     "COLUMNS",
@@ -296,27 +296,7 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Advisory lock on the folder of ``path``, so two bench processes can share one results
-    file (the file itself is replaced on every write, so it cannot carry the lock)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = None
-    try:
-        import fcntl
-
-        fd = os.open(path.parent, os.O_RDONLY)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except (ImportError, OSError):  # pragma: no cover - e.g. Windows: the rename stays atomic
-        if fd is not None:
-            os.close(fd)
-        fd = None
-    try:
-        yield
-    finally:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+_locked = locked_folder  # one lock for every results file (bench, speech)
 
 
 def _merge_rows(old: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
@@ -384,6 +364,24 @@ def _resolve_datasets(
     if suite is None and datasets is None:
         names = list_datasets(data)
     return list(dict.fromkeys(names))  # unique, in order
+
+
+def _suggest(name: str, data: str | os.PathLike | None) -> str:
+    """``"; did you mean 'GunPoint'?"`` from the datasets present, or ``""``."""
+    import difflib
+
+    from tsreprog.data.ucr import SKTIME_DATASETS
+
+    try:
+        present = (
+            sorted(SKTIME_DATASETS)
+            if data is None
+            else sorted(p.name for p in Path(data).iterdir() if p.is_dir())
+        )
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(name, present, n=3)
+    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 def _as_list(value: Iterable[str] | str) -> list[str]:
@@ -654,10 +652,19 @@ def run_bench(
         raise ValueError("backend='dask' needs scheduler='tcp://HOST:PORT' of a running cluster")
     if any(k.rpartition(".")[2] == "random_state" for k in (params or {})):
         raise ValueError("params may not set random_state: each cell uses its seed (--seeds N)")
+    from tsreprog._io import check_output_path, check_results_out
+
+    out_path = check_results_out(out, ("dataset", "method", "seed")) if out is not None else None
+    if plot is not None:  # a run is never thrown away at the end for want of a figure path
+        check_output_path(plot, "--plot")
+    if data is not None and not Path(data).is_dir():
+        raise UsageError(
+            f"--data {data}: no such folder; pass the folder that holds one sub-folder per "
+            "UCR dataset (e.g. ../shared/ucr)"
+        )
     names = _resolve_datasets(data, datasets, suite)
     run_methods = [m for m in methods if m in RUN_METHODS]
     paper_methods = [m for m in methods if m in PAPER_METHODS]
-    out_path = Path(out) if out is not None else None
 
     existing = read_results(out_path) if out_path is not None else pd.DataFrame(columns=COLUMNS)
     done = {}
@@ -701,7 +708,7 @@ def run_bench(
                         params=wanted,
                         estimator_params=full,
                         finished_at=now,
-                        error=f"dataset {name!r} not found in {where}",
+                        error=f"dataset {name!r} not found in {where}" + _suggest(name, data),
                     )
                     rows[key] = row
                 else:
@@ -773,6 +780,13 @@ def _execute(
                 bar.update(1)
                 bar.set_postfix_str(f"{row['dataset']}/{row['method']}/{row['seed']}")
                 yield (row["dataset"], row["method"], int(row["seed"])), row
+    except BaseException:
+        # Ctrl-C or an error: stop the loky workers now, so none keeps fitting as an orphan
+        if backend == "loky" and int(jobs) != 1:
+            from joblib.externals.loky import get_reusable_executor
+
+            get_reusable_executor().shutdown(wait=False, kill_workers=True)
+        raise
     finally:
         bar.close()
         if client is not None:
@@ -1107,7 +1121,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0, or 1 when a cell failed.
+        0, or 1 when a cell failed or a dataset is missing.
     """
     from tsreprog._params import as_namespace, parse_set
 
@@ -1123,7 +1137,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         plot=args.plot,
-        params=parse_set(args.set),
+        params=parse_set(args.set, reserved={"random_state": "--seeds"}),
         verbose=True,
         threads=getattr(args, "threads", None),
     )
@@ -1133,8 +1147,10 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         print(f"figure: {args.plot}")
     print()
     print(summarize(df), end="")
-    return 1 if (df["status"] == "failed").any() else 0
+    return 1 if df["status"].isin(["failed", "missing"]).any() else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tsreprog.cli import main as cli_main
+
+    sys.exit(cli_main(["bench", *sys.argv[1:]]))

@@ -90,7 +90,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog._params import add_set_argument
+from tsreprog._params import UsageError, add_set_argument
 
 __all__ = [
     "COLUMNS",
@@ -147,11 +147,13 @@ COLUMNS: list[str] = [
     "n_trainable_params",
     "device",
     "params",
+    "estimator_params",
     "error",
     "finished_at",
 ]
 
 _KEY = ["dataset", "method", "mapping", "seed"]
+_TEXT_COLUMNS = ("dataset", "method", "mapping", "status", "params", "estimator_params", "error")
 _LINEAR = "linear"
 _MANY_TO_ONE = ("reprogram", "reprogram+finetune")
 _METHOD_PARAMS: dict[str, dict] = {
@@ -360,6 +362,16 @@ def _as_list(value: Iterable[str] | str | None) -> list[str]:
     return [v.strip() for v in value if v and v.strip()]
 
 
+def _full_params(kwargs: dict) -> str:
+    """Every constructor parameter of the cell's estimator, defaults included, as JSON (what a
+    resumed run compares, so rows made under other defaults are never mixed)."""
+    from tsreprog import ReprogramClassifier
+
+    full = ReprogramClassifier(**kwargs).get_params(deep=False)
+    full.pop("random_state", None)
+    return json.dumps(full, sort_keys=True, default=str)
+
+
 def study_params(method: str, mapping: str | None = None, params: Mapping | None = None) -> dict:
     """ReprogramClassifier parameters of one method (without ``random_state``).
 
@@ -454,7 +466,7 @@ def read_study(path: str | os.PathLike) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.read_csv(
         io.StringIO(text),
-        dtype={c: str for c in ("dataset", "method", "mapping", "status", "params", "error")},
+        dtype={c: str for c in _TEXT_COLUMNS},
         keep_default_na=False,
         na_values={c: [""] for c in COLUMNS if c not in _KEY},
     )
@@ -464,15 +476,20 @@ def read_study(path: str | os.PathLike) -> pd.DataFrame:
     df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
     df = df[df["seed"].notna()].copy()
     df["seed"] = df["seed"].astype(int)
-    for col in ("dataset", "method", "mapping", "status", "params", "error", "device"):
+    for col in (*_TEXT_COLUMNS, "device"):
         df[col] = df[col].fillna("").astype(str)
     return df.reset_index(drop=True)
 
 
 def _save(path: Path, rows: list[dict]) -> None:
     """Merge ``rows`` into the CSV at ``path`` (a row replaces the one with its key)."""
-    from tsreprog._io import atomic_write_text
+    from tsreprog._io import atomic_write_text, locked_folder
 
+    with locked_folder(path):  # two studies may share one results file
+        _save_locked(path, rows, atomic_write_text)
+
+
+def _save_locked(path: Path, rows: list[dict], atomic_write_text) -> None:
     old = read_study(path)
     new = pd.DataFrame(rows).reindex(columns=COLUMNS)
     merged = new if old.empty else pd.concat([old, new], ignore_index=True)
@@ -571,8 +588,11 @@ def run_speech_study(
     cells = _cells_of(methods, mappings)
     for method, mapping in cells:  # reject bad overrides before any work
         study_params(method, mapping, params)
+    from tsreprog._io import check_results_out
+
+    key_columns = ("dataset", "method", "mapping", "seed")
+    out_path = check_results_out(out, key_columns) if out is not None else None
     sets = find_datasets(data, languages)
-    out_path = Path(out) if out is not None else None
     existing = read_study(out_path) if out_path is not None else pd.DataFrame(columns=COLUMNS)
     done = {
         (r["dataset"], r["method"], r["mapping"], int(r["seed"])): r
@@ -589,21 +609,37 @@ def run_speech_study(
             for method, mapping in cells:
                 kwargs = study_params(method, mapping, params)
                 wanted = json.dumps(kwargs, sort_keys=True, default=str)
+                full = _full_params(kwargs)
                 key = (name, method, mapping, seed)
                 if key in done:
                     prev = done[key]
+                    old_full = prev.get("estimator_params", "")  # "" in files made before it
+                    mismatch = ""
                     if prev["params"] and prev["params"] != wanted:
-                        raise ValueError(
-                            f"{out_path} already holds {key} run with params {prev['params']}, "
-                            f"but this run asks for {wanted}; use another --out (or delete "
-                            "those rows) so results with different settings are not mixed"
+                        mismatch = f"params {prev['params']}, but this run asks for {wanted}"
+                    elif old_full and old_full != full:
+                        mismatch = (
+                            "other estimator parameters (e.g. after a change of tsreprog's "
+                            f"defaults): {old_full} vs {full}"
+                        )
+                    if mismatch:
+                        raise UsageError(
+                            f"{out_path} already holds {key} run with {mismatch}; use another "
+                            "--out (or delete those rows) so results with different settings "
+                            "are not mixed"
                         )
                     rows.append(prev)
                     n_skip += 1
                     continue
                 row = dict.fromkeys(COLUMNS, np.nan)
                 row.update(
-                    dataset=name, method=method, mapping=mapping, seed=seed, params=wanted, error=""
+                    dataset=name,
+                    method=method,
+                    mapping=mapping,
+                    seed=seed,
+                    params=wanted,
+                    estimator_params=full,
+                    error="",
                 )
                 backbone = str(kwargs.get("backbone", "attrnn"))
                 try:
@@ -956,7 +992,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         mappings=args.mapping,
         seeds=args.seeds,
         out=args.out,
-        params=parse_set(args.set),
+        params=parse_set(args.set, reserved={"random_state": "--seeds"}),
         verbose=True,
         languages=args.languages,
     )
@@ -970,4 +1006,6 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tsreprog.cli import main as cli_main
+
+    sys.exit(cli_main(["speech", *sys.argv[1:]]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["UsageError", "parse_set", "positive_int"]
+__all__ = ["UsageError", "params_json", "parse_set", "positive_int", "resume_conflict"]
 
 
 class UsageError(ValueError):
@@ -67,3 +67,49 @@ def as_namespace(args, add_arguments, prog: str):
         return args
     parser = add_arguments(argparse.ArgumentParser(prog=prog))
     return parser.parse_args(None if args is None else list(args))
+
+
+def params_json(estimator) -> str:
+    """Every constructor parameter of ``estimator``, defaults included, as JSON.
+
+    What a resumed benchmark or study compares (``params`` records only the ``--set``
+    overrides, so a changed default would be invisible in it). ``random_state`` (the cell's
+    seed) is left out.
+    """
+    import json
+
+    full = estimator.get_params(deep=False)
+    full.pop("random_state", None)
+    return json.dumps(full, sort_keys=True, default=str)
+
+
+def _params_diff(old: str, new: str) -> str:
+    """Human-readable list of the keys on which two JSON parameter dicts differ."""
+    import json
+
+    a, b = json.loads(old), json.loads(new)
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
+    return ", ".join(f"{k}: {a.get(k, '<absent>')!r} -> {b.get(k, '<absent>')!r}" for k in keys)
+
+
+def resume_conflict(out, key, prev: dict, wanted: str, full: str) -> str:
+    """Why the finished row ``prev`` of results file ``out`` may not be kept by a run asking
+    for overrides ``wanted`` and full parameters ``full`` (JSON); ``""`` when it may.
+
+    A row from a file made before the ``estimator_params`` column existed has ``""`` there
+    and is compared on its overrides only.
+    """
+    old_full = prev.get("estimator_params", "")
+    if prev.get("params") and prev["params"] != wanted:
+        why = f"params {prev['params']}, but this run asks for {wanted}"
+    elif old_full and old_full != full:
+        why = (
+            f"other estimator parameters ({_params_diff(old_full, full)}), "
+            "e.g. after a change of tsreprog's defaults"
+        )
+    else:
+        return ""
+    return (
+        f"{out} already holds {key} run with {why}; use another --out (or delete those rows) "
+        "so results with different settings are not mixed"
+    )

@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 
 from tsreprog._io import locked_folder
-from tsreprog._params import UsageError, add_set_argument
+from tsreprog._params import UsageError, add_set_argument, params_json, resume_conflict
 
 __all__ = [
     "COLUMNS",
@@ -296,9 +296,6 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-_locked = locked_folder  # one lock for every results file (bench, speech)
-
-
 def _merge_rows(old: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
     new = pd.DataFrame(rows, columns=COLUMNS) if not rows else pd.DataFrame(rows)
     if old.empty:
@@ -330,7 +327,7 @@ def _save_rows(path: Path, rows: list[dict]) -> None:
     """Merge ``rows`` into the CSV at ``path`` (a row replaces the one with its key), atomically."""
     from tsreprog._io import atomic_write_text
 
-    with _locked(path), warnings.catch_warnings():
+    with locked_folder(path), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # read_results already warned when the run started
         merged = _merge_rows(read_results(path), rows)
         atomic_write_text(path, merged.to_csv(index=False, lineterminator="\n"))
@@ -367,20 +364,14 @@ def _resolve_datasets(
 
 
 def _suggest(name: str, data: str | os.PathLike | None) -> str:
-    """``"; did you mean 'GunPoint'?"`` from the datasets present, or ``""``."""
-    import difflib
-
-    from tsreprog.data.ucr import SKTIME_DATASETS
+    """``"; did you mean GunPoint?"`` from the datasets present, or ``""``."""
+    from tsreprog.data.ucr import SKTIME_DATASETS, close_names, list_datasets
 
     try:
-        present = (
-            sorted(SKTIME_DATASETS)
-            if data is None
-            else sorted(p.name for p in Path(data).iterdir() if p.is_dir())
-        )
+        present = SKTIME_DATASETS if data is None else list_datasets(data)
     except OSError:
         return ""
-    close = difflib.get_close_matches(name, present, n=3)
+    close = close_names(name, present)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
@@ -442,29 +433,14 @@ def _rss_mb(source: str, peak: bool) -> float:
 
 
 def _estimator_params(method: str, kwargs: dict) -> str:
-    """Every constructor parameter of the cell's estimator, defaults included, as JSON.
-
-    ``params`` records only the ``--set`` overrides, so a changed default would be invisible in
-    it; this column is what a resumed run compares, so rows made under other defaults are never
-    mixed into one file. ``random_state`` (the cell's seed) is left out.
-    """
+    """Every constructor parameter of the cell's estimator as JSON (see ``params_json``)."""
     if method == "minirocket":
         from sktime.classification.kernel_based import RocketClassifier
 
-        full = RocketClassifier(**kwargs).get_params(deep=False)
-    else:
-        from tsreprog import ReprogramClassifier
+        return params_json(RocketClassifier(**kwargs))
+    from tsreprog import ReprogramClassifier
 
-        full = ReprogramClassifier(**kwargs).get_params(deep=False)
-    full.pop("random_state", None)
-    return json.dumps(full, sort_keys=True, default=str)
-
-
-def _params_diff(old: str, new: str) -> str:
-    """Human-readable list of the keys on which two JSON parameter dicts differ."""
-    a, b = json.loads(old), json.loads(new)
-    keys = sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
-    return ", ".join(f"{k}: {a.get(k, '<absent>')!r} -> {b.get(k, '<absent>')!r}" for k in keys)
+    return params_json(ReprogramClassifier(**kwargs))
 
 
 def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
@@ -684,21 +660,9 @@ def run_bench(
                 key = (name, method, seed)
                 if key in done:
                     prev = done[key]
-                    old_full = prev.get("estimator_params", "")  # "" in files made before it
-                    mismatch = ""
-                    if prev.get("params") and prev["params"] != wanted:
-                        mismatch = f"params {prev['params']}, but this run asks for {wanted}"
-                    elif old_full and old_full != full:
-                        mismatch = (
-                            f"other estimator parameters ({_params_diff(old_full, full)}), "
-                            "e.g. after a change of tsreprog's defaults"
-                        )
-                    if mismatch:
-                        raise ValueError(
-                            f"{out_path} already holds {key} run with {mismatch}; use another "
-                            "--out (or delete those rows) so results with different settings "
-                            "are not mixed"
-                        )
+                    conflict = resume_conflict(out_path, key, prev, wanted, full)
+                    if conflict:
+                        raise ValueError(conflict)
                     rows[key] = prev
                 elif not available:
                     row = _blank_row(name, method, seed)

@@ -184,11 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _debug_requested(argv: list[str] | None) -> bool:
-    argv = sys.argv[1:] if argv is None else argv
-    return "--debug" in argv or os.environ.get("TSREPROG_DEBUG", "") not in ("", "0")
-
-
 def _user_error_types() -> tuple[type, ...]:
     """Errors that mean the command was given something wrong (exit 2), not that it failed."""
     from sklearn.utils._param_validation import InvalidParameterError
@@ -198,32 +193,31 @@ def _user_error_types() -> tuple[type, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code (0 ok, 1 failure, 2 usage error, 130 Ctrl-C)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)  # argparse's own usage errors: one line, exit 2
-    if _debug_requested(argv):
-        _set_threads(args.threads)
-        return args.func(args)
+    args = build_parser().parse_args(argv)  # argparse's own usage errors: one line, exit 2
     try:
         _set_threads(args.threads)
         return args.func(args)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as e:  # the CLI's boundary: one line, --debug for more
+        if args.debug or os.environ.get("TSREPROG_DEBUG", "") not in ("", "0"):
+            raise
+        return _report(args.command, e)
+
+
+def _report(command: str, e: BaseException) -> int:
+    """Print ``e`` as one line on stderr; the exit code it stands for."""
+    if isinstance(e, KeyboardInterrupt):
         print("tsreprog: interrupted; nothing unfinished was recorded", file=sys.stderr)
         return 130
-    except _user_error_types() as e:
-        print(f"tsreprog {args.command}: error: {_one_line(e)}", file=sys.stderr)
+    text = " ".join(str(e).split()) or type(e).__name__
+    if isinstance(e, _user_error_types()):
+        print(f"tsreprog {command}: error: {text}", file=sys.stderr)
         return 2
-    except Exception as e:  # noqa: BLE001 - the CLI's boundary: one line, --debug for more
-        print(
-            f"tsreprog {args.command}: failed: {type(e).__name__}: {_one_line(e)} "
-            "(run with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
-
-
-def _one_line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return text or type(e).__name__
+    print(
+        f"tsreprog {command}: failed: {type(e).__name__}: {text} "
+        "(run with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

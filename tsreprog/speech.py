@@ -90,7 +90,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog._params import UsageError, add_set_argument
+from tsreprog._params import UsageError, add_set_argument, params_json, resume_conflict
 
 __all__ = [
     "COLUMNS",
@@ -362,16 +362,6 @@ def _as_list(value: Iterable[str] | str | None) -> list[str]:
     return [v.strip() for v in value if v and v.strip()]
 
 
-def _full_params(kwargs: dict) -> str:
-    """Every constructor parameter of the cell's estimator, defaults included, as JSON (what a
-    resumed run compares, so rows made under other defaults are never mixed)."""
-    from tsreprog import ReprogramClassifier
-
-    full = ReprogramClassifier(**kwargs).get_params(deep=False)
-    full.pop("random_state", None)
-    return json.dumps(full, sort_keys=True, default=str)
-
-
 def study_params(method: str, mapping: str | None = None, params: Mapping | None = None) -> dict:
     """ReprogramClassifier parameters of one method (without ``random_state``).
 
@@ -486,20 +476,16 @@ def _save(path: Path, rows: list[dict]) -> None:
     from tsreprog._io import atomic_write_text, locked_folder
 
     with locked_folder(path):  # two studies may share one results file
-        _save_locked(path, rows, atomic_write_text)
-
-
-def _save_locked(path: Path, rows: list[dict], atomic_write_text) -> None:
-    old = read_study(path)
-    new = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    merged = new if old.empty else pd.concat([old, new], ignore_index=True)
-    merged = merged.drop_duplicates(subset=_KEY, keep="last").reindex(columns=COLUMNS)
-    for col in ("seed", "n_train", "n_test", "n_classes", "best_epoch", "n_iter"):
-        merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
-    merged["n_trainable_params"] = (
-        pd.to_numeric(merged["n_trainable_params"], errors="coerce").round().astype("Int64")
-    )
-    atomic_write_text(path, merged.to_csv(index=False, lineterminator="\n"))
+        old = read_study(path)
+        new = pd.DataFrame(rows).reindex(columns=COLUMNS)
+        merged = new if old.empty else pd.concat([old, new], ignore_index=True)
+        merged = merged.drop_duplicates(subset=_KEY, keep="last").reindex(columns=COLUMNS)
+        for col in ("seed", "n_train", "n_test", "n_classes", "best_epoch", "n_iter"):
+            merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
+        merged["n_trainable_params"] = (
+            pd.to_numeric(merged["n_trainable_params"], errors="coerce").round().astype("Int64")
+        )
+        atomic_write_text(path, merged.to_csv(index=False, lineterminator="\n"))
 
 
 # ---------------------------------------------------------------------------------- the study
@@ -588,6 +574,7 @@ def run_speech_study(
     cells = _cells_of(methods, mappings)
     for method, mapping in cells:  # reject bad overrides before any work
         study_params(method, mapping, params)
+    from tsreprog import ReprogramClassifier
     from tsreprog._io import check_results_out
 
     key_columns = ("dataset", "method", "mapping", "seed")
@@ -609,25 +596,13 @@ def run_speech_study(
             for method, mapping in cells:
                 kwargs = study_params(method, mapping, params)
                 wanted = json.dumps(kwargs, sort_keys=True, default=str)
-                full = _full_params(kwargs)
+                full = params_json(ReprogramClassifier(**kwargs))
                 key = (name, method, mapping, seed)
                 if key in done:
                     prev = done[key]
-                    old_full = prev.get("estimator_params", "")  # "" in files made before it
-                    mismatch = ""
-                    if prev["params"] and prev["params"] != wanted:
-                        mismatch = f"params {prev['params']}, but this run asks for {wanted}"
-                    elif old_full and old_full != full:
-                        mismatch = (
-                            "other estimator parameters (e.g. after a change of tsreprog's "
-                            f"defaults): {old_full} vs {full}"
-                        )
-                    if mismatch:
-                        raise UsageError(
-                            f"{out_path} already holds {key} run with {mismatch}; use another "
-                            "--out (or delete those rows) so results with different settings "
-                            "are not mixed"
-                        )
+                    conflict = resume_conflict(out_path, key, prev, wanted, full)
+                    if conflict:
+                        raise UsageError(conflict)
                     rows.append(prev)
                     n_skip += 1
                     continue

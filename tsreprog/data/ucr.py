@@ -17,7 +17,14 @@ import numpy as np
 
 from tsreprog._params import UsageError
 
-__all__ = ["SKTIME_DATASETS", "list_datasets", "load_dataset", "read_suite", "read_ucr_file"]
+__all__ = [
+    "SKTIME_DATASETS",
+    "close_names",
+    "list_datasets",
+    "load_dataset",
+    "read_suite",
+    "read_ucr_file",
+]
 
 #: UCR datasets that ship with sktime (no download needed).
 SKTIME_DATASETS = ("ACSF1", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf")
@@ -109,13 +116,17 @@ def _canonical_labels(y: np.ndarray) -> np.ndarray:
         return y
 
 
-def _did_you_mean(name: str, choices) -> str:
-    """`` did you mean 'GunPoint'?`` (case-insensitive close matches), or ``""``."""
+def close_names(name: str, choices) -> list[str]:
+    """Up to three of ``choices`` close to ``name`` (case-insensitive), best first."""
     by_lower = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?"
+    return [by_lower[c] for c in close]
+
+
+def _did_you_mean(name: str, choices) -> str:
+    """`` did you mean 'GunPoint'?`` (case-insensitive close matches), or ``""``."""
+    close = close_names(name, choices)
+    return " did you mean " + " or ".join(map(repr, close)) + "?" if close else ""
 
 
 def _not_found_message(name: str, root: Path) -> str:

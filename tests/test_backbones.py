@@ -122,3 +122,16 @@ def test_weights_with_objects_are_refused_for_safety(tmp_path):
     assert "weights_only" not in msg and "\n" not in msg and "evil.pt" in msg
     assert info.value.__cause__ is None and info.value.__suppress_context__
     assert not marker.exists()
+
+
+def test_unknown_format_version_and_other_architectures_are_refused(tmp_path):
+    path = tmp_path / "w.pt"
+    save_backbone_weights(create_backbone("tiny-test", weights=None), path, {})
+    path.with_suffix(".json").unlink()  # the edited files below have no recorded checksum
+    payload = torch.load(path, weights_only=True)
+    torch.save({**payload, "format_version": 99}, path)
+    with pytest.raises(ValueError, match="format_version 99.*reads format 1"):
+        create_backbone("tiny-test", weights=path)
+    torch.save({**payload, "backbone": "attrnn"}, path)
+    with pytest.raises(ValueError, match="is for backbone 'attrnn', not 'tiny-test'"):
+        create_backbone("tiny-test", weights=path)

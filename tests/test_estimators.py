@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from tsreprog import ReprogramClassifier
 from tsreprog.backbones import create_backbone, save_backbone_weights, state_dict_sha256
+from tsreprog.placements import Repeat, Resample
 
 
 def fast(**kw):
@@ -252,8 +253,8 @@ def test_mapping_assignments_are_valid(toy_series, assignment):
     "kw",
     [
         dict(placement="pad"),
-        dict(placement="repeat", n_repeats=3, mask=True),
-        dict(placement="resample", resample_length=800),
+        dict(placement=Repeat(n_repeats=3), mask=True),
+        dict(placement=Resample(length=800)),
         dict(lr_schedule="cosine"),
         dict(lr_schedule="v2s", l2=0.05, dropout=0.4),
     ],

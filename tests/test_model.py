@@ -6,7 +6,8 @@ from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
-from tsreprog.reprogram import InputReprogrammer, place_series
+from tsreprog.perturbation import InputReprogrammer
+from tsreprog.placements import Repeat, Resample, place_series
 
 
 def _model(mask=False, backbone="attrnn"):
@@ -21,21 +22,21 @@ def _model(mask=False, backbone="attrnn"):
 @pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("mask", [False, True])
 @pytest.mark.parametrize(
-    "placement,kw",
+    "placement",
     [
-        ("pad", {}),
-        ("repeat", {"n_repeats": 3}),
-        ("repeat", {"n_repeats": "fill"}),
-        ("resample", {"resample_length": 4000}),
+        "pad",
+        Repeat(n_repeats=3),
+        Repeat(n_repeats="fill"),
+        Resample(length=4000),
     ],
 )
-def test_fast_path_matches_reference_logits_and_theta_gradient(placement, kw, mask, native):
+def test_fast_path_matches_reference_logits_and_theta_gradient(placement, mask, native):
     """The reference (``fast=False``, PyTorch's kernels only) against the optimized path (fast,
     with or without the native kernels of ``tsreprog._native``)."""
     model = _model(mask)
     rng = np.random.RandomState(0)
     series = [rng.randn(150), rng.randn(97), rng.randn(150)]
-    placed, occ = place_series(series, 16000, placement, **kw)
+    placed, occ = place_series(series, 16000, placement)
     placed, occ = torch.from_numpy(placed), torch.from_numpy(occ)
     model.eval()
     grads, outs = [], []
@@ -114,7 +115,7 @@ def test_placed_spectra_equal_the_per_batch_spectra_and_respect_the_budget():
 def test_fast_path_matches_reference_on_cuda_and_cpu():
     model = _model(mask=True)
     rng = np.random.RandomState(0)
-    placed, occ = place_series([rng.randn(150), rng.randn(97)], 16000, "repeat", n_repeats=3)
+    placed, occ = place_series([rng.randn(150), rng.randn(97)], 16000, Repeat(n_repeats=3))
     results = []
     # cuDNN's convolutions round to TF32 by default (about 1e-3 relative): compare the maths
     # in full float32 here

@@ -14,6 +14,7 @@ from matplotlib.patches import Rectangle
 from tsreprog import ReprogramClassifier
 from tsreprog import plot as tp
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
+from tsreprog.placements import Resample
 
 matplotlib.use("Agg")  # before any figure; pyplot switches backend on this call
 
@@ -59,7 +60,7 @@ def fitted_linear():
 
 @pytest.fixture(scope="module")
 def fitted_resample():
-    return _fit(placement="resample", resample_length=300, mask=True, n_map=5)
+    return _fit(placement=Resample(length=300), mask=True, n_map=5)
 
 
 @pytest.fixture(autouse=True)
@@ -497,3 +498,9 @@ def test_plots_on_attrnn():
     fig = tp.plot_source_probabilities(clf, X, y)
     assert fig.axes[0].get_images()[0].get_array().shape == (4, 36)
     plt.close(fig)
+
+
+def test_saliency_refuses_a_placement_that_is_not_linear():
+    clf, X, _ = _fit(placement="am")
+    with pytest.raises(ValueError, match="linear in the series.*AM"):
+        tp.compute_saliency(clf, X[0])

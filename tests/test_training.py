@@ -7,7 +7,8 @@ import torch
 from tsreprog.backbones import create_backbone
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
-from tsreprog.reprogram import InputReprogrammer, place_series
+from tsreprog.perturbation import InputReprogrammer
+from tsreprog.placements import Repeat, place_series
 from tsreprog.training import ThreadedGrad, single_intraop_thread, train_loop
 
 
@@ -106,7 +107,7 @@ def test_threaded_gradient_equals_the_plain_gradient(dropout):
     rep = InputReprogrammer(bb.cfg.input_samples, dropout=dropout, mask=True)
     model = ReprogrammedModel(rep, bb, ManyToOneMapping(assign_many_to_one(36, 3))).train()
     rng = np.random.RandomState(0)
-    placed, occ = place_series([rng.randn(50) for _ in range(9)], 1600, "repeat", n_repeats=4)
+    placed, occ = place_series([rng.randn(50) for _ in range(9)], 1600, Repeat(n_repeats=4))
     placed, occ = torch.from_numpy(placed), torch.from_numpy(occ)
     y = torch.arange(9) % 3
     torch.manual_seed(1)

@@ -440,7 +440,7 @@ def _estimator_params(method: str, kwargs: dict) -> str:
         return params_json(RocketClassifier(**kwargs))
     from tsreprog import ReprogramClassifier
 
-    return params_json(ReprogramClassifier(**kwargs))
+    return params_json(ReprogramClassifier().set_params(**kwargs))
 
 
 def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
@@ -466,7 +466,7 @@ def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
         )
     from tsreprog import ReprogramClassifier
 
-    return ReprogramClassifier(**kwargs, random_state=seed)
+    return ReprogramClassifier(random_state=seed).set_params(**kwargs)
 
 
 def _to_sktime(X) -> np.ndarray | pd.DataFrame:

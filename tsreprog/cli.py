@@ -30,10 +30,17 @@ def check_estimator_params(params: dict, estimator_cls) -> None:
 
     valid = sorted(estimator_cls().get_params(deep=False))
     for key in params:
-        if key not in valid:
+        if key.split("__", 1)[0] not in valid:
             close = difflib.get_close_matches(key, valid, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else f"valid: {', '.join(valid)}"
             raise UsageError(f"--set {key}: {estimator_cls.__name__} has no such parameter; {hint}")
+    try:  # a stage's own parameters (placement__n_repeats=2) are checked by the stage
+        est = estimator_cls().set_params(**params)
+        for value in est.get_params(deep=False).values():
+            if hasattr(value, "_validate_params"):
+                value._validate_params()
+    except ValueError as err:
+        raise UsageError(f"--set: {err}") from None
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -44,7 +51,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     params = parse_set(args.set, reserved={"random_state": "--seed", "verbose": "(always on)"})
     check_estimator_params(params, ReprogramClassifier)
-    clf = ReprogramClassifier(random_state=args.seed, verbose=True, **params)
+    clf = ReprogramClassifier(random_state=args.seed, verbose=True).set_params(**params)
     Xtr, ytr, Xte, yte = load_dataset(args.dataset, data=args.data)
     print(
         f"{args.dataset}: {len(Xtr)} train / {len(Xte)} test series, {len(np.unique(ytr))} "

@@ -10,7 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -21,7 +21,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from tsreprog.backbones import create_backbone, get_backbone_cfg, state_dict_sha256
 from tsreprog.mapping import LinearMapping, ManyToOneMapping, assign_many_to_one, greedy_assignment
 from tsreprog.model import ReprogrammedModel
-from tsreprog.reprogram import PLACEMENTS, InputReprogrammer, place_series
+from tsreprog.perturbation import InputReprogrammer
+from tsreprog.placements import Placement, get_placement, list_placements
 from tsreprog.training import ThreadedGrad, train_loop, worker_pool
 
 __all__ = ["ReprogramClassifier"]
@@ -137,18 +138,13 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Backbone weights: the shipped pretrained file, ``None`` for a random initialisation
         seeded by ``random_state`` (the control that shows whether pretraining helps), or a
         file written by ``tsreprog pretrain``.
-    placement : {"pad", "repeat", "resample", "am", "fm"}, default="repeat"
-        How the series enters the window (see :func:`tsreprog.reprogram.place_series`).
-        Voice2Series used ``"pad"``; tiling (``"repeat"`` with ``n_repeats="fill"``) makes the
-        series a periodic sound the front end can hear.
-    n_repeats : int or "fill", default="fill"
-        Copies for ``placement="repeat"``.
-    resample_length : int or None, default=None
-        Resample every series to this length before placing it.
-    carrier_hz : float, default=200.0
-        Carrier fundamental (Hz) of the ``"am"`` / ``"fm"`` placements.
-    mod_depth : float, default=1.0
-        Modulation depth of ``"am"`` (log-amplitude) / ``"fm"`` (octaves).
+    placement : str or Placement, default="repeat"
+        How the series enters the window: a name from
+        :func:`tsreprog.placements.list_placements` (with that entry's default parameters) or a
+        configured instance such as ``Repeat(n_repeats=4)``. Its parameters are also reachable
+        as ``placement__n_repeats`` in ``set_params`` and grid searches. Voice2Series used
+        ``"pad"``; ``"repeat"`` tiles the window with copies, a periodic sound the front end
+        can hear.
     scaling : {"dataset", "series"} or None, default="dataset"
         What the placement receives. ``"dataset"``: ``(x - mean_) / std_`` with one mean and
         one standard deviation over all training values, learned in ``fit``
@@ -258,11 +254,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "backbone": [str],
         "weights": [str, os.PathLike, None],
-        "placement": [StrOptions(set(PLACEMENTS))],
-        "n_repeats": [Interval(Integral, 1, None, closed="left"), StrOptions({"fill"})],
-        "resample_length": [Interval(Integral, 1, None, closed="left"), None],
-        "carrier_hz": [Interval(Real, 0, None, closed="neither")],
-        "mod_depth": [Interval(Real, 0, None, closed="left")],
+        "placement": [StrOptions(set(list_placements())), Placement],
         "scaling": [StrOptions({"dataset", "series"}), None],
         "mask": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -289,11 +281,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         backbone: str = "attrnn",
         weights="default",
         *,
-        placement: str = "repeat",
-        n_repeats: int | str = "fill",
-        resample_length: int | None = None,
-        carrier_hz: float = 200.0,
-        mod_depth: float = 1.0,
+        placement: str | Placement = "repeat",
         scaling: str | None = "dataset",
         mask: bool = False,
         dropout: float = 0.0,
@@ -317,10 +305,6 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         self.backbone = backbone
         self.weights = weights
         self.placement = placement
-        self.n_repeats = n_repeats
-        self.resample_length = resample_length
-        self.carrier_hz = carrier_hz
-        self.mod_depth = mod_depth
         self.scaling = scaling
         self.mask = mask
         self.dropout = dropout
@@ -353,7 +337,6 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         """
         params = dict(
             placement="pad",
-            n_repeats=1,
             mask=False,
             dropout=0.4,
             l2=0.05,
@@ -422,8 +405,14 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             return [(s - self.scale_mean_) / self.scale_std_ for s in series]
         return series
 
-    def _place(self, series: list[np.ndarray], window: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Place (already scaled) series into the window: ``(n, window)`` waves, occupancy."""
+    def _place(
+        self, series: list[np.ndarray], window: int, placement: Placement | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Place (already scaled) series into the window: ``(n, window)`` waves, occupancy.
+
+        ``placement`` defaults to the fitted one (``placement_``).
+        """
+        placement = self.placement_ if placement is None else placement
         peak = max(float(np.max(np.abs(s))) for s in series)
         if peak > _F32_MAX:
             raise ValueError(
@@ -431,15 +420,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 f"float32 range ({_F32_MAX:.3g}) the model computes in; rescale the data, or "
                 "use scaling='dataset' and predict on data in the units of the training data"
             )
-        placed, occupied = place_series(
-            series,
-            window,
-            self.placement,
-            self.n_repeats,
-            self.resample_length,
-            sample_rate=get_backbone_cfg(self.backbone).sample_rate,
-            carrier_hz=self.carrier_hz,
-            mod_depth=self.mod_depth,
+        placed, occupied = placement.place(
+            series, window, get_backbone_cfg(self.backbone).sample_rate
         )
         occ = torch.from_numpy(occupied)
         if len(occ) and bool((occ == occ[:1]).all()):
@@ -560,6 +542,15 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 "nothing to train: reprogram=False and finetune=False with a many-to-one "
                 "mapping; set reprogram=True, finetune=True or mapping='linear'"
             )
+        placement = clone(get_placement(self.placement))
+        placement.check(cfg.input_samples, cfg.sample_rate)
+        if self.mask and placement.fills_window():
+            raise ValueError(
+                f"mask=True and placement={placement!r} conflict: this placement fills the "
+                "whole window, so the mask would zero θ everywhere; use mask=False, or a "
+                "placement that leaves part of the window free (pad, repeat, resample with "
+                "a length)"
+            )
         device = _resolve_device(self.device)
         rng = check_random_state(self.random_state)
         backbone_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -569,20 +560,31 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.scale_mean_, self.scale_std_ = 0.0, 1.0
         state = self._fit_torch(
-            self._scaled(series), y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed
+            self._scaled(series),
+            y_enc,
+            n_classes,
+            cfg,
+            device,
+            rng,
+            backbone_seed,
+            torch_seed,
+            placement,
         )
 
         # assign fitted state only now: an exception above leaves the estimator unfitted
         self.classes_ = classes
+        self.placement_ = placement
         for k, v in state.items():
             setattr(self, k, v)
         self.backbone_seed_ = backbone_seed
         self.fit_time_ = time.perf_counter() - t0
         return self
 
-    def _fit_torch(self, series, y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed):
+    def _fit_torch(
+        self, series, y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed, placement
+    ):
         window = cfg.input_samples
-        placed, occ = self._place(series, window)
+        placed, occ = self._place(series, window, placement)
         y_t = torch.from_numpy(y_enc).long()
 
         # validation split of the training data (stratified), never the test set
@@ -733,6 +735,19 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             "n_trainable_params_": n_trainable,
             "backbone_sha256_": backbone_sha,
         }
+
+    def set_params(self, **params) -> ReprogramClassifier:
+        """Set parameters, also a stage's own as ``placement__n_repeats``.
+
+        A stage given by name (``placement="repeat"``) becomes that entry's default instance
+        when one of its parameters is set, so grid searches over ``placement__...`` work from
+        the defaults.
+        """
+        stage = "placement"
+        if any(k.startswith(stage + "__") for k in params):
+            spec = params.pop(stage, getattr(self, stage))
+            setattr(self, stage, clone(get_placement(spec)))
+        return super().set_params(**params)
 
     # ------------------------------------------------------------------ predict
     def _get_model(self) -> ReprogrammedModel:

@@ -42,19 +42,17 @@ def stft(wave: Tensor, window: Tensor, n_fft: int, hop_length: int, pad: int) ->
     -------
     Tensor of shape (..., n_fft // 2 + 1, frames), complex.
     """
-    lead = wave.shape[:-1]
-    flat = wave.reshape(-1, wave.shape[-1])
-    flat = nn.functional.pad(flat, (pad, pad))
-    spec = torch.stft(
-        flat,
+    return AF.spectrogram(
+        wave,
+        pad=pad,
+        window=window,
         n_fft=n_fft,
         hop_length=hop_length,
         win_length=n_fft,
-        window=window,
+        power=None,
+        normalized=False,
         center=False,
-        return_complex=True,
     )
-    return spec.reshape(*lead, *spec.shape[-2:])
 
 
 def _to_mel(power: Tensor, fbank: Tensor) -> Tensor:

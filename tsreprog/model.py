@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from tsreprog.backbones import AcousticModel
-from tsreprog.reprogram import InputReprogrammer
+from tsreprog.perturbation import InputReprogrammer
 
 __all__ = ["ReprogrammedModel"]
 

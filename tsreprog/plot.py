@@ -247,7 +247,7 @@ def plot_reprogrammed_input(
     pred = int(np.argmax(ex["target_proba"]))
     word = _word_names(clf)[int(np.argmax(ex["source_proba"]))]
     ax_w.set_title(
-        f"reprogrammed input ({clf.placement} placement): predicted "
+        f"reprogrammed input ({clf.placement_.name} placement): predicted "
         f"{_label(clf.classes_[pred])!r}, top source word {word!r}"
     )
     _logmel_image(fig, ax_m, fe, ex["logmel"], "log-mel features of the reprogrammed input")
@@ -503,6 +503,12 @@ def compute_saliency(
         Predicted class probabilities of the series.
     """
     model = _model(clf)
+    if not clf.placement_.linear:
+        raise ValueError(
+            f"compute_saliency needs a placement that is linear in the series, but "
+            f"{clf.placement_!r} is not (the gradient cannot be carried back through it to the "
+            "series' samples); explain a model fitted with pad, repeat or resample"
+        )
     x = _as_series(series)
     placed, occ = _place_one(clf, model, x)
     placed = placed.detach().clone().requires_grad_(True)

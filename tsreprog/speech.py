@@ -122,7 +122,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = ("lt", "ar", "cmn")
 #: Upper limit of training clips per word (Yen et al.'s Lithuanian cap).
 MAX_TRAIN_PER_WORD: int = 20
 #: ReprogramClassifier parameters of every method, under the ``params`` overrides.
-STUDY_DEFAULTS: dict = {"placement": "pad", "n_repeats": 1}
+STUDY_DEFAULTS: dict = {"placement": "pad"}
 #: Per-method defaults, also under the ``params`` overrides. θ is added to a peak-normalised
 #: waveform here, not to a standardised series: the estimator's ``lr=0.05`` makes θ louder than
 #: the speech (RMS 0.5 after 40 epochs on ``lt``) and the words unrecognisable. 5e-4 was chosen

@@ -37,7 +37,7 @@ from tsreprog.backbones import create_backbone
 from tsreprog.estimators import _THREAD_CHUNK
 from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
-from tsreprog.reprogram import InputReprogrammer
+from tsreprog.perturbation import InputReprogrammer
 from tsreprog.training import ThreadedGrad, single_intraop_thread
 
 __all__ = ["compare_throughput", "measure_throughput", "run_speed_benchmark"]

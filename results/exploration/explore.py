@@ -19,6 +19,7 @@ import torch
 
 from tsreprog import ReprogramClassifier
 from tsreprog.data.ucr import load_dataset
+from tsreprog.placements import AM, Repeat
 
 # the estimator defaults when these runs were made (they changed afterwards), pinned here
 BASE = dict(
@@ -26,21 +27,20 @@ BASE = dict(
     patience=15,
     validation_fraction=0.2,
     map_assignment="random",
-    placement="repeat",
-    n_repeats="fill",
+    placement="repeat",  # n_repeats="fill", the Repeat placement's default
 )
 STUDIES = {
     "1": {  # placements, learning rate, mask, mapping
-        "pad_lr05": dict(placement="pad", n_repeats=1),
+        "pad_lr05": dict(placement="pad"),
         "fill_lr05": dict(),
         "fill_lr01": dict(lr=0.01),
-        "rs160_fill": dict(resample_length=160),
+        "rs160_fill": dict(placement=Repeat(length=160)),
         "fill_mask": dict(mask=True),
         "fill_freqmap": dict(map_assignment="frequency"),
     },
     "2": {  # AM / FM carriers
         "fm200_d1": dict(placement="fm"),
-        "am200_d2": dict(placement="am", mod_depth=2.0),
+        "am200_d2": dict(placement=AM(depth=2.0)),
         "fm200_d1_freqmap": dict(placement="fm", map_assignment="frequency"),
         "fm200_d1_lr01": dict(placement="fm", lr=0.01),
     },

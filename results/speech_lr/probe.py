@@ -30,7 +30,6 @@ Xtr, ytr = load_speech_commands(
 t = time.time()
 est = ReprogramClassifier(
     placement="pad",
-    n_repeats=1,
     map_assignment=mapping,
     lr=lr,
     epochs=40,

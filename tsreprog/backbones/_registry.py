@@ -84,8 +84,12 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def _read_weights(path: Path, expected_sha256: str | None) -> tuple[dict, dict]:
-    """``(state_dict, meta)`` from a weights file (meta is empty for a plain state dict)."""
+def _read_weights(path: Path, expected_sha256: str | None, arch: str) -> tuple[dict, dict]:
+    """``(state_dict, meta)`` from a weights file (meta is empty for a plain state dict).
+
+    A file written by :func:`save_backbone_weights` must have this ``FORMAT_VERSION`` and be
+    for the backbone ``arch``.
+    """
     if expected_sha256 is not None:
         got = file_sha256(path)
         if got != expected_sha256:
@@ -110,6 +114,18 @@ def _read_weights(path: Path, expected_sha256: str | None) -> tuple[dict, dict]:
             "truncated or corrupted torch file?"
         ) from None
     if isinstance(obj, dict) and "state_dict" in obj:
+        version = obj.get("format_version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"weights file {path} has format_version {version!r}, but this tsreprog reads "
+                f"format {FORMAT_VERSION}; use the tsreprog version that wrote it, or re-create "
+                "the file with `tsreprog pretrain`"
+            )
+        if obj.get("backbone", arch) != arch:
+            raise ValueError(
+                f"weights file {path} is for backbone {obj['backbone']!r}, not {arch!r}; pass "
+                f"backbone={obj['backbone']!r}, or weights made for {arch!r}"
+            )
         return obj["state_dict"], dict(obj.get("meta") or {})
     if isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):
         return obj, {}
@@ -192,7 +208,7 @@ def create_backbone(name: str = "attrnn", weights="default", seed: int = 0) -> A
         torch.manual_seed(seed)
         model = _ENTRYPOINTS[name]()
     if path is not None:
-        state, meta = _read_weights(path, expected)
+        state, meta = _read_weights(path, expected, cfg.name)
         _load_state(model, state, str(path))
         model.weights_meta = {**meta, "sha256": expected or file_sha256(path), "file": str(path)}
     return model.eval()

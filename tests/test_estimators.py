@@ -350,3 +350,21 @@ def test_cached_spectra_give_the_same_fit_as_computing_them_per_step(monkeypatch
         torch.set_num_threads(old)
     np.testing.assert_allclose(thetas[0], thetas[1], atol=1e-6, rtol=0)
     assert np.abs(thetas[0]).max() > 0  # θ was trained
+
+
+def test_inspection_api_agrees_with_predict(toy_series):
+    X, y = toy_series
+    clf = fast(mask=True, placement=Repeat(n_repeats=3)).fit(X, y)
+    info = clf.inspect(X[:5])
+    window = clf.theta_.shape[0]
+    for key in ("placed", "occupied", "perturbation", "input"):
+        assert info[key].shape == (5, window), key
+    np.testing.assert_allclose(info["input"], info["placed"] + info["perturbation"])
+    assert not info["perturbation"][info["occupied"]].any()  # the mask: θ is 0 on the series
+    np.testing.assert_allclose(info["proba"], clf.predict_proba(X[:5]), atol=1e-6)
+    src = clf.source_proba(X[:5])
+    np.testing.assert_allclose(info["source_proba"], src, atol=1e-6)
+    np.testing.assert_allclose(src.sum(1), 1.0, atol=1e-6)
+    assert info["logmel"].ndim == 3 and len(info["attention"]) == 5
+    ragged = clf.inspect([X[0][:30], X[1]])
+    assert ragged["input"].shape == (2, window)

@@ -786,14 +786,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Runs on ``device`` as it is set now (``set_params(device="cpu")`` moves a model
         fitted on a GPU to the CPU).
         """
-        check_is_fitted(self)
-        _, series = self._validate_X(X, reset=False)
-        device = _resolve_device(self.device)
-        model = self._get_model()
-        if self._device != device:
-            model.to(device)
-            self._device = device
-        placed, occ = self._place(self._scaled(series), model.reprogrammer.window)
+        model, device, placed, occ = self._prepare(X)
         lp = self._log_proba(model, placed, occ, device).double()
         bad = ~torch.isfinite(lp).all(dim=1)
         if bool(bad.any()):
@@ -805,6 +798,62 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                 "data's units)"
             )
         return lp.numpy()
+
+    def _prepare(self, X):
+        """``(model, device, placed, occupied)`` for fitted-model inference on ``X``."""
+        check_is_fitted(self)
+        _, series = self._validate_X(X, reset=False)
+        device = _resolve_device(self.device)
+        model = self._get_model()
+        if self._device != device:
+            model.to(device)
+            self._device = device
+        placed, occ = self._place(self._scaled(series), model.reprogrammer.window)
+        return model, device, placed, occ
+
+    def source_proba(self, X) -> np.ndarray:
+        """The backbone's source-class probabilities for the reprogrammed inputs.
+
+        Returns an array of shape (n_series, n_source) (36 words for the AttRNN; names in
+        ``get_backbone_cfg(backbone).label_names``), before the label mapping.
+        """
+        model, device, placed, occ = self._prepare(X)
+        return self._source_probs(model, placed, occ, device).astype(np.float64)
+
+    def inspect(self, X) -> dict[str, np.ndarray]:
+        """Every intermediate of the fitted model for ``X``, as float64 arrays on the CPU.
+
+        Returns a dict with, for ``n`` series:
+
+        - ``placed`` (n, window): the scaled series as the placement put them in the window;
+          ``occupied`` (n, window), bool: where they sit;
+        - ``perturbation`` (n, window): the effective θ (masked where ``mask=True``);
+          ``input`` (n, window): ``placed + perturbation``, what the backbone hears;
+        - ``logmel`` (n, n_mels, frames): the front end's features of ``input``;
+        - ``attention`` (n, frames) and ``embedding`` (n, d): the backbone's attention weights
+          and pooled features, where the backbone has them;
+        - ``source_proba`` (n, n_source) and ``proba`` (n, n_classes), as :meth:`source_proba`
+          and :meth:`predict_proba`.
+        """
+        model, device, placed, occ = self._prepare(X)
+
+        def run(p, o):
+            logits, extras = model.source_logits(p, o, return_extras=True)
+            out = {k: v.double().cpu() for k, v in extras.items()}
+            out["source_proba"] = torch.softmax(logits.double(), -1).cpu()
+            out["proba"] = model.mapping(logits).double().exp().cpu()
+            return out
+
+        parts = self._infer(run, placed, occ, device)
+        out = {k: torch.cat([p[k] for p in parts]).numpy() for k in parts[0]}
+        occ_full = occ.expand(len(placed), -1)
+        with torch.inference_mode():
+            pert = model.reprogrammer.perturbation(occ_full.to(device)).expand(len(placed), -1)
+        out["placed"] = placed.double().numpy()
+        out["occupied"] = occ_full.numpy().copy()
+        out["perturbation"] = pert.detach().double().cpu().numpy()
+        out["input"] = out["placed"] + out["perturbation"]
+        return out
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_series, n_classes); rows sum to 1."""

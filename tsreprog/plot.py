@@ -132,40 +132,18 @@ def _forward_extras(clf: ReprogramClassifier, series) -> dict:
     when ``mask=True``), ``input`` (their sum), ``logmel`` (n_mels, frames), ``attention``
     (frames,), ``embedding``, ``source_proba`` (n_source,), ``target_proba`` (n_classes,).
     """
-    model = _model(clf)
+    _model(clf)
     x = _as_series(series)
-    placed, occ = _place_one(clf, model, x)
-    with torch.inference_mode():
-        pert = model.reprogrammer.perturbation(occ).expand_as(placed)
-        logits, extras = model.source_logits(placed, occ, fast=False, return_extras=True)
-        target = model.mapping(logits).exp()
-    out = {
-        "series": x,
-        "placed": placed[0].detach().cpu().double().numpy(),
-        "occupied": occ[0].cpu().numpy(),
-        "perturbation": pert[0].detach().cpu().double().numpy(),
-        "source_proba": torch.softmax(logits, -1)[0].cpu().double().numpy(),
-        "target_proba": target[0].cpu().double().numpy(),
-    }
-    for k, v in extras.items():
-        out[k] = v[0].detach().cpu().double().numpy()
-    out["input"] = out["placed"] + out["perturbation"]
+    out = {k: v[0] for k, v in clf.inspect(x[None]).items()}
+    out["target_proba"] = out.pop("proba")
+    out["series"] = x
     return out
 
 
 def _source_proba_batch(clf: ReprogramClassifier, X) -> np.ndarray:
     """Source-class probabilities ``(n_series, n_source)`` of a batch (validated like predict)."""
-    model = _model(clf)
-    _, series = clf._validate_X(X, reset=False)
-    placed, occ = clf._place(clf._scaled(series), model.reprogrammer.window)
-    dev = _device(model)
-    out = []
-    with torch.inference_mode():
-        for s in range(0, len(placed), _BATCH):
-            o = occ if occ.shape[0] == 1 else occ[s : s + _BATCH]
-            logits = model.source_logits(placed[s : s + _BATCH].to(dev), o.to(dev))
-            out.append(torch.softmax(logits, -1).cpu().double())
-    return torch.cat(out).numpy()
+    _model(clf)
+    return clf.source_proba(X)
 
 
 def _word_names(clf: ReprogramClassifier) -> list[str]:

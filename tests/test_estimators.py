@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from tsreprog import ReprogramClassifier
 from tsreprog.backbones import create_backbone, save_backbone_weights, state_dict_sha256
+from tsreprog.mappings import ManyToOne
 from tsreprog.placements import Repeat, Resample
 
 
@@ -25,8 +26,7 @@ def fast(**kw):
         backbone="tiny-test",
         epochs=2,
         random_state=0,
-        mapping="many_to_one",
-        map_assignment="random",
+        mapping=ManyToOne(assignment="random"),
     )
     params.update(kw)
     return ReprogramClassifier(**params)
@@ -53,7 +53,7 @@ def test_param_validation():
 
 def test_learns_a_toy_problem_and_reports_its_history(toy_series):
     X, y = toy_series
-    clf = fast(epochs=15, lr=0.05, map_assignment="random", patience=None).fit(X, y)
+    clf = fast(epochs=15, lr=0.05, patience=None).fit(X, y)
     assert clf.score(X, y) >= 0.9
     assert set(clf.history_) >= {"epoch", "train_loss", "lr"}
     assert len(clf.history_["train_loss"]) == clf.n_iter_ == 15
@@ -225,8 +225,8 @@ def test_loading_with_a_different_backbone_file_fails_clearly(toy_series, tmp_pa
 
 def test_same_random_state_same_predictions(toy_series):
     X, y = toy_series
-    a = fast(epochs=3, dropout=0.2, map_assignment="random").fit(X, y).predict_proba(X)
-    b = fast(epochs=3, dropout=0.2, map_assignment="random").fit(X, y).predict_proba(X)
+    a = fast(epochs=3, dropout=0.2).fit(X, y).predict_proba(X)
+    b = fast(epochs=3, dropout=0.2).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     c = fast(epochs=3, dropout=0.2, random_state=1).fit(X, y).predict_proba(X)
     assert not np.array_equal(a, c)
@@ -244,7 +244,7 @@ def test_fit_does_not_touch_the_global_torch_rng(toy_series):
 @pytest.mark.parametrize("assignment", ["ordered", "random", "frequency"])
 def test_mapping_assignments_are_valid(toy_series, assignment):
     X, y = toy_series
-    clf = fast(map_assignment=assignment, n_map=5).fit(X, y)
+    clf = fast(mapping=ManyToOne(n_map=5, assignment=assignment)).fit(X, y)
     A = clf.mapping_matrix_
     assert A.shape == (36, 2) and (A.sum(0) == 5).all() and A.sum(1).max() == 1
 
@@ -268,7 +268,7 @@ def test_v2s_paper_settings():
     clf = ReprogramClassifier.v2s_paper(backbone="tiny-test")
     p = clf.get_params()
     assert p["placement"] == "pad" and p["dropout"] == 0.4 and p["l2"] == 0.05
-    assert p["map_assignment"] == "ordered" and p["lr_schedule"] == "v2s"
+    assert p["mapping__assignment"] == "ordered" and p["lr_schedule"] == "v2s"
     assert p["backbone"] == "tiny-test"
 
 
@@ -300,7 +300,7 @@ def test_cuda_end_to_end(toy_series):
 
 def test_similarity_assignment_uses_embeddings(toy_series):
     X, y = toy_series
-    clf = fast(map_assignment="similarity", n_map=3).fit(X, y)
+    clf = fast(mapping=ManyToOne(n_map=3, assignment="similarity")).fit(X, y)
     A = clf.mapping_matrix_
     assert (A.sum(0) == 3).all() and A.sum(1).max() == 1
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsreprog.mapping import (
+from tsreprog.mappings import (
     LinearMapping,
     ManyToOneMapping,
     assign_many_to_one,

@@ -4,7 +4,7 @@ import torch
 
 from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
-from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
+from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.placements import Repeat, Resample, place_series

@@ -14,6 +14,7 @@ from matplotlib.patches import Rectangle
 from tsreprog import ReprogramClassifier
 from tsreprog import plot as tp
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
+from tsreprog.mappings import ManyToOne
 from tsreprog.placements import Resample
 
 matplotlib.use("Agg")  # before any figure; pyplot switches backend on this call
@@ -60,7 +61,7 @@ def fitted_linear():
 
 @pytest.fixture(scope="module")
 def fitted_resample():
-    return _fit(placement=Resample(length=300), mask=True, n_map=5)
+    return _fit(placement=Resample(length=300), mask=True, mapping=ManyToOne(n_map=5))
 
 
 @pytest.fixture(autouse=True)
@@ -180,7 +181,7 @@ def test_plot_mapping_linear(fitted_linear):
     assert len(fig.axes) == 2  # weights and colorbar
     ax = fig.axes[0]
     (im,) = ax.get_images()
-    np.testing.assert_allclose(im.get_array(), clf.linear_map_["linear.weight"])
+    np.testing.assert_allclose(im.get_array(), clf.mapping_state_["linear.weight"])
     lo, hi = im.get_clim()
     assert lo == pytest.approx(-hi)  # centred on zero
     assert "cat" in _ticklabels(ax, "x") and "linear" in ax.get_title()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tsreprog import speech
+from tsreprog.mappings import ManyToOne
 from tsreprog.speech import (
     COLUMNS,
     METHOD_DEFAULTS,
@@ -122,20 +123,21 @@ def test_study_params_define_each_method():
     assert p["mapping"] == "linear" and p["placement"] == "pad" and p["lr"] == 0.01
     p = study_params("finetune", "linear", {"weights": "w.pt"})
     assert p["weights"] == "w.pt" and p["finetune"] and not p["reprogram"]
-    assert p["mapping"] == "linear" and "map_assignment" not in p
+    assert p["mapping"] == "linear"
     p = study_params("reprogram", "similarity", {"reprogram.lr": 0.2, "lr": 0.1})
     assert p["reprogram"] and not p["finetune"] and "weights" not in p
-    assert p["mapping"] == "many_to_one" and p["map_assignment"] == "similarity"
+    assert isinstance(p["mapping"], ManyToOne)
+    assert p["mapping"].assignment == "similarity"
     assert p["lr"] == 0.2  # METHOD.PARAM wins over PARAM
     p = study_params("reprogram+finetune", "ordered", {"finetune.epochs": 3})
-    assert p["reprogram"] and p["finetune"] and p["map_assignment"] == "ordered"
+    assert p["reprogram"] and p["finetune"] and p["mapping"].assignment == "ordered"
     assert "epochs" not in p
     # θ on a waveform gets its own small default step; the heads of the linear methods do not
     assert p["lr"] == METHOD_DEFAULTS["reprogram+finetune"]["lr"] == 5e-4
     assert study_params("reprogram", "ordered")["lr"] == 5e-4
     assert "lr" not in study_params("finetune", None)  # the estimator's default
     assert study_params("reprogram", "ordered", {"lr": 0.01})["lr"] == 0.01  # --set wins
-    for bad in ({"finetune": True}, {"map_assignment": "random"}, {"random_state": 1}):
+    for bad in ({"finetune": True}, {"mapping__assignment": "random"}, {"random_state": 1}):
         with pytest.raises(ValueError, match="cannot be set"):
             study_params("reprogram", "ordered", bad)
     with pytest.raises(ValueError, match="scratch.weights"):
@@ -178,7 +180,11 @@ def test_all_methods_run_through_the_cli(lt_sets, tmp_path, capsys):
     assert (df["n_classes"] == 3).all() and df["accuracy"].between(0, 1).all()
     params = {m: json.loads(p) for m, p in zip(df["method"] + df["mapping"], df["params"])}
     assert params["scratchlinear"]["weights"] is None
-    assert params["reprogramsimilarity"]["map_assignment"] == "similarity"
+    assert params["reprogramsimilarity"]["mapping"] == {
+        "name": "many_to_one",
+        "n_map": None,
+        "assignment": "similarity",
+    }
     text = capsys.readouterr().out
     assert "| lt |" in text and "reprogram (similarity)" in text and "beats scratch" in text
     assert png.stat().st_size > 0
@@ -205,7 +211,8 @@ def fake_sets(tmp_path, monkeypatch):
     fail = set()
 
     def fake_cell(d, kwargs, seed):
-        key = (kwargs["mapping"], kwargs.get("map_assignment"), seed)
+        m = kwargs["mapping"]
+        key = (m, None, seed) if isinstance(m, str) else (m.name, m.assignment, seed)
         calls.append(key)
         if key in fail:
             raise RuntimeError("boom")

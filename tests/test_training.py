@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tsreprog.backbones import create_backbone
-from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
+from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.placements import Repeat, place_series

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["UsageError", "params_json", "parse_set", "positive_int", "resume_conflict"]
+__all__ = [
+    "UsageError",
+    "json_value",
+    "params_json",
+    "parse_set",
+    "positive_int",
+    "resume_conflict",
+]
 
 
 class UsageError(ValueError):
@@ -69,6 +76,14 @@ def as_namespace(args, add_arguments, prog: str):
     return parser.parse_args(None if args is None else list(args))
 
 
+def json_value(obj):
+    """``json.dumps`` default: a configured stage (placement, mapping) as ``{"name", **params}``,
+    anything else as its ``str``."""
+    if hasattr(obj, "get_params") and getattr(obj, "name", None):
+        return {"name": obj.name, **obj.get_params(deep=False)}
+    return str(obj)
+
+
 def params_json(estimator) -> str:
     """Every constructor parameter of ``estimator``, defaults included, as JSON.
 
@@ -80,7 +95,7 @@ def params_json(estimator) -> str:
 
     full = estimator.get_params(deep=False)
     full.pop("random_state", None)
-    return json.dumps(full, sort_keys=True, default=str)
+    return json.dumps(full, sort_keys=True, default=json_value)
 
 
 def _params_diff(old: str, new: str) -> str:

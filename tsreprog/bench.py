@@ -86,7 +86,13 @@ import numpy as np
 import pandas as pd
 
 from tsreprog._io import locked_folder
-from tsreprog._params import UsageError, add_set_argument, params_json, resume_conflict
+from tsreprog._params import (
+    UsageError,
+    add_set_argument,
+    json_value,
+    params_json,
+    resume_conflict,
+)
 
 __all__ = [
     "COLUMNS",
@@ -493,7 +499,7 @@ def _run_cell(
         torch.set_num_threads(int(threads))
     row = _blank_row(dataset, method, seed)
     kwargs = _method_params(method, params)
-    row["params"] = json.dumps(kwargs, sort_keys=True, default=str)
+    row["params"] = json.dumps(kwargs, sort_keys=True, default=json_value)
     source = _reset_peak_rss()
     row["peak_rss_source"] = source
     row["rss_start_mb"] = _rss_mb(source, peak=False)
@@ -654,7 +660,7 @@ def run_bench(
         available = _dataset_available(name, data)
         for method in run_methods:
             kwargs = _method_params(method, params)
-            wanted = json.dumps(kwargs, sort_keys=True, default=str)
+            wanted = json.dumps(kwargs, sort_keys=True, default=json_value)
             full = _estimator_params(method, kwargs)
             for seed in range(int(seeds)):
                 key = (name, method, seed)

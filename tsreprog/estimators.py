@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from tsreprog.backbones import create_backbone, get_backbone_cfg, state_dict_sha256
-from tsreprog.mapping import LinearMapping, ManyToOneMapping, assign_many_to_one, greedy_assignment
+from tsreprog.mappings import ManyToOne, Mapping, get_mapping, list_mappings
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.placements import Placement, get_placement, list_placements
@@ -159,20 +159,13 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Dropout on θ while training only.
     l2 : float >= 0, default=0.0
         Coefficient of ``sum(θ²)`` added to the loss (Voice2Series' code: 0.05).
-    mapping : {"linear", "many_to_one"}, default="linear"
-        ``linear``: a trained linear layer from the 36 source logits to the target classes
-        (37 × n_classes more parameters); ``many_to_one``: each target class averages the
-        probabilities of ``n_map`` source classes chosen by ``map_assignment`` (Voice2Series).
-    n_map : int or None, default=None
-        Source classes per target for many-to-one; ``None`` gives ``36 // n_classes``.
-    map_assignment : {"ordered", "random", "frequency", "similarity"}, default="frequency"
-        Many-to-one only (ignored by ``mapping="linear"``).
-        ``ordered`` as the released code, ``random`` as the paper, ``frequency``: each target
-        gets the source classes the un-reprogrammed model predicts most for its training
-        series; ``similarity`` (Yen et al. 2021): cosine similarity between each target
-        class's mean penultimate embedding and each source class's (the pretraining class
-        means stored with the weights, else the output layer's weight rows). Both assign
-        greedily by decreasing score, without sharing, ``n_map`` sources per target.
+    mapping : str or Mapping, default="linear"
+        From the backbone's source classes to the target classes: a name from
+        :func:`tsreprog.mappings.list_mappings` or a configured instance. ``"linear"``
+        (:class:`~tsreprog.mappings.Linear`): a trained linear layer on the source logits;
+        ``"many_to_one"`` (:class:`~tsreprog.mappings.ManyToOne`): each target class averages
+        the probabilities of its own source classes (Voice2Series), e.g.
+        ``ManyToOne(n_map=3, assignment="similarity")`` or ``mapping__assignment="ordered"``.
     lr : float > 0, default=0.05
         Adam learning rate.
     lr_schedule : {"constant", "cosine", "v2s"}, default="constant"
@@ -207,8 +200,11 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         Series length seen in fit (only when all series had the same length).
     theta_ : ndarray of shape (window,)
         The learned perturbation.
-    mapping_matrix_ : ndarray of shape (n_source, n_classes), bool, or None for ``linear``.
-    linear_map_ : dict of ndarrays or None
+    mapping_ : Mapping
+        The mapping's configuration as fitted; ``mapping_state_`` (dict of ndarrays) its
+        module's state.
+    mapping_matrix_ : ndarray of shape (n_source, n_classes), bool, or None
+        The many-to-one assignment (``None`` for a mapping without one).
     history_ : dict of lists
         Per epoch: ``epoch``, ``train_loss``, ``lr`` and, with validation, ``val_loss`` and
         ``val_accuracy``.
@@ -259,9 +255,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         "mask": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
-        "mapping": [StrOptions({"many_to_one", "linear"})],
-        "n_map": [Interval(Integral, 1, None, closed="left"), None],
-        "map_assignment": [StrOptions({"ordered", "random", "frequency", "similarity"})],
+        "mapping": [StrOptions(set(list_mappings())), Mapping],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "cosine", "v2s"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -286,9 +280,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         mask: bool = False,
         dropout: float = 0.0,
         l2: float = 0.0,
-        mapping: str = "linear",
-        n_map: int | None = None,
-        map_assignment: str = "frequency",
+        mapping: str | Mapping = "linear",
         lr: float = 0.05,
         lr_schedule: str = "constant",
         epochs: int = 60,
@@ -310,8 +302,6 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.l2 = l2
         self.mapping = mapping
-        self.n_map = n_map
-        self.map_assignment = map_assignment
         self.lr = lr
         self.lr_schedule = lr_schedule
         self.epochs = epochs
@@ -340,9 +330,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             mask=False,
             dropout=0.4,
             l2=0.05,
-            mapping="many_to_one",
-            n_map=None,
-            map_assignment="ordered",
+            mapping=ManyToOne(assignment="ordered"),
             lr=0.05,
             lr_schedule="v2s",
             epochs=100,
@@ -374,9 +362,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         return Xa, list(Xa)
 
     # ------------------------------------------------------------------ building blocks
-    def _build_model(
-        self, n_classes: int, backbone_seed: int, mapping_matrix, generator=None
-    ) -> ReprogrammedModel:
+    def _build_input_side(self, backbone_seed: int, generator=None):
+        """``(reprogrammer, backbone)``: θ drawn from ``generator``, the backbone's weights."""
         bb = create_backbone(self.backbone, weights=self.weights, seed=backbone_seed)
         window = bb.cfg.input_samples
         rep = InputReprogrammer(
@@ -387,11 +374,7 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             generator=generator,
         )
         rep.theta.requires_grad_(self.reprogram)
-        if self.mapping == "linear":
-            mp = LinearMapping(bb.cfg.num_classes, n_classes, generator)
-        else:
-            mp = ManyToOneMapping(mapping_matrix)
-        return ReprogrammedModel(rep, bb, mp, finetune=self.finetune)
+        return rep, bb
 
     def _scaled(self, series: list[np.ndarray]) -> list[np.ndarray]:
         """The series as the placement receives them (see ``scaling``), float64."""
@@ -460,10 +443,10 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         )
         return torch.cat(out).numpy()
 
-    def _assignment_scores(self, model, placed, occ, y_enc, n_classes, device) -> np.ndarray:
-        """Scores (n_source, n_classes) for the frequency or similarity assignment."""
+    def _assignment_scores(self, kind, model, placed, occ, y_enc, n_classes, device) -> np.ndarray:
+        """Scores (n_source, n_classes) for the ``frequency`` or ``similarity`` assignment."""
         model.eval()
-        if self.map_assignment == "frequency":
+        if kind == "frequency":
             probs = self._source_probs(model, placed, occ, device)
             return np.stack([probs[y_enc == c].mean(0) for c in range(n_classes)], axis=1)
         out = self._infer(
@@ -532,12 +515,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         y_enc = encoder.transform(y)
         cfg = get_backbone_cfg(self.backbone)
         n_classes = len(classes)
-        if self.mapping == "many_to_one" and n_classes > cfg.num_classes:
-            raise ValueError(
-                f"{n_classes} classes but the backbone has only {cfg.num_classes} source classes; "
-                "mapping='many_to_one' needs n_classes <= n_source: use mapping='linear'"
-            )
-        if not (self.reprogram or self.finetune or self.mapping == "linear"):
+        mapping = clone(get_mapping(self.mapping))
+        mapping.check(cfg.num_classes, n_classes)
+        if not (self.reprogram or self.finetune or mapping.trains):
             raise ValueError(
                 "nothing to train: reprogram=False and finetune=False with a many-to-one "
                 "mapping; set reprogram=True, finetune=True or mapping='linear'"
@@ -569,11 +549,13 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             backbone_seed,
             torch_seed,
             placement,
+            mapping,
         )
 
         # assign fitted state only now: an exception above leaves the estimator unfitted
         self.classes_ = classes
         self.placement_ = placement
+        self.mapping_ = mapping
         for k, v in state.items():
             setattr(self, k, v)
         self.backbone_seed_ = backbone_seed
@@ -581,7 +563,17 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_torch(
-        self, series, y_enc, n_classes, cfg, device, rng, backbone_seed, torch_seed, placement
+        self,
+        series,
+        y_enc,
+        n_classes,
+        cfg,
+        device,
+        rng,
+        backbone_seed,
+        torch_seed,
+        placement,
+        mapping,
     ):
         window = cfg.input_samples
         placed, occ = self._place(series, window, placement)
@@ -606,23 +598,22 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
                     stacklevel=3,
                 )
 
-        mapping_matrix = None
-        data_driven = self.map_assignment in ("frequency", "similarity")
-        if self.mapping == "many_to_one":
-            method = "ordered" if data_driven else self.map_assignment
-            mapping_matrix = assign_many_to_one(cfg.num_classes, n_classes, self.n_map, method, rng)
-        # θ's initialisation and dropout masks come from this fit's own generator (never the
-        # global RNG), so fits in parallel threads are reproducible
+        # θ's initialisation, the mapping's and the dropout masks come from this fit's own
+        # generator (never the global RNG), so fits in parallel threads are reproducible
         theta_gen = torch.Generator().manual_seed(torch_seed)
-        model = self._build_model(n_classes, backbone_seed, mapping_matrix, theta_gen).to(device)
-        backbone_sha = state_dict_sha256(model.backbone)  # the weights before any fine-tuning
-        if self.mapping == "many_to_one" and data_driven:
-            scores = self._assignment_scores(
-                model, placed[tr_idx], self._rows(occ, tr_idx), y_enc[tr_idx], n_classes, device
+        rep, bb = self._build_input_side(backbone_seed, theta_gen)
+        backbone_sha = state_dict_sha256(bb)  # the weights before any fine-tuning
+        # the source side alone scores the training data for data-driven mappings (θ at init)
+        source_side = ReprogrammedModel(rep, bb, None, finetune=self.finetune).to(device)
+
+        def scores(kind: str) -> np.ndarray:
+            tr_occ = self._rows(occ, tr_idx)
+            return self._assignment_scores(
+                kind, source_side, placed[tr_idx], tr_occ, y_enc[tr_idx], n_classes, device
             )
-            m = cfg.num_classes // n_classes if self.n_map is None else self.n_map
-            mapping_matrix = greedy_assignment(scores, m)
-            model.mapping = ManyToOneMapping(mapping_matrix).to(device)
+
+        mp = mapping.build(cfg.num_classes, n_classes, rng=rng, generator=theta_gen, scores=scores)
+        model = ReprogrammedModel(rep, bb, mp.to(device), finetune=self.finetune)
 
         trainable = [p for p in model.parameters() if p.requires_grad]
         n_trainable, n_total = model.count_parameters()
@@ -714,11 +705,10 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         model.eval()
         self._model = model
         self._device = device
-        lin = None
-        if self.mapping == "linear":
-            lin = {
-                k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()
-            }
+        mapping_state = {
+            k: v.detach().cpu().numpy().copy() for k, v in model.mapping.state_dict().items()
+        }
+        described = mapping.describe(model.mapping)
         tuned = None
         if self.finetune:
             tuned = {
@@ -726,8 +716,8 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
             }
         return {
             "theta_": theta.detach().cpu().numpy().copy(),
-            "mapping_matrix_": mapping_matrix,
-            "linear_map_": lin,
+            "mapping_state_": mapping_state,
+            "mapping_matrix_": described["matrix"] if described["kind"] == "assignment" else None,
             "finetuned_backbone_": tuned,
             "history_": res.history,
             "best_epoch_": res.best_epoch,
@@ -737,16 +727,17 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         }
 
     def set_params(self, **params) -> ReprogramClassifier:
-        """Set parameters, also a stage's own as ``placement__n_repeats``.
+        """Set parameters, also a stage's own as ``placement__n_repeats`` or
+        ``mapping__assignment``.
 
         A stage given by name (``placement="repeat"``) becomes that entry's default instance
         when one of its parameters is set, so grid searches over ``placement__...`` work from
         the defaults.
         """
-        stage = "placement"
-        if any(k.startswith(stage + "__") for k in params):
-            spec = params.pop(stage, getattr(self, stage))
-            setattr(self, stage, clone(get_placement(spec)))
+        for stage, get in (("placement", get_placement), ("mapping", get_mapping)):
+            if any(k.startswith(stage + "__") for k in params):
+                spec = params.pop(stage, getattr(self, stage))
+                setattr(self, stage, clone(get(spec)))
         return super().set_params(**params)
 
     # ------------------------------------------------------------------ predict
@@ -758,7 +749,9 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
 
     def _restore_model(self) -> ReprogrammedModel:
         """Rebuild the fitted model on the CPU (the device applies when predicting)."""
-        model = self._build_model(len(self.classes_), self.backbone_seed_, self.mapping_matrix_)
+        rep, bb = self._build_input_side(self.backbone_seed_)
+        mp = self.mapping_.from_state(bb.cfg.num_classes, len(self.classes_), self.mapping_state_)
+        model = ReprogrammedModel(rep, bb, mp, finetune=self.finetune)
         sha = state_dict_sha256(model.backbone)
         if sha != self.backbone_sha256_:
             raise ValueError(
@@ -771,10 +764,6 @@ class ReprogramClassifier(ClassifierMixin, BaseEstimator):
         if getattr(self, "finetuned_backbone_", None) is not None:
             model.backbone.load_state_dict(
                 {k: torch.from_numpy(v) for k, v in self.finetuned_backbone_.items()}
-            )
-        if self.linear_map_ is not None:
-            model.mapping.load_state_dict(
-                {k: torch.from_numpy(v) for k, v in self.linear_map_.items()}
             )
         model.eval()
         self._model, self._device = model, torch.device("cpu")

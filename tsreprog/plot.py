@@ -296,11 +296,12 @@ def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | Non
     Returns
     -------
     Figure
-        For ``mapping="many_to_one"`` a 0/1 image of shape (n_classes, n_source): a filled
-        cell means the source word's probability counts towards that target class. For
-        ``mapping="linear"`` the weight matrix (n_classes, n_source) on a diverging colour
-        scale centred at 0, with a colorbar. The x tick labels are the backbone's source word
-        names (``label_names`` of its cfg), the y tick labels the classes.
+        As the mapping describes itself: for an assignment (``many_to_one``) a 0/1 image of
+        shape (n_classes, n_source): a filled cell means the source word's probability counts
+        towards that target class; for weights (``linear``) the weight matrix (n_classes,
+        n_source) on a diverging colour scale centred at 0, with a colorbar. The x tick labels
+        are the backbone's source word names (``label_names`` of its cfg), the y tick labels
+        the classes.
     """
     check_is_fitted(clf, "theta_")
     words = _word_names(clf)
@@ -310,21 +311,21 @@ def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | Non
         figsize = (max(6.0, 0.28 * n_s + 2.5), max(2.5, 0.35 * n_t + 1.8))
     fig = _new_figure(figsize)
     ax = fig.subplots()
-    if clf.mapping_matrix_ is not None:
-        A = np.asarray(clf.mapping_matrix_, dtype=bool).T  # (n_target, n_source)
+    desc = clf.mapping_.describe(_model(clf).mapping)
+    if desc["kind"] == "assignment":
+        A = np.asarray(desc["matrix"], dtype=bool).T  # (n_target, n_source)
         ax.imshow(A.astype(float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto")
         counts = A.sum(1)
         sizes = ", ".join(str(int(c)) for c in np.unique(counts))
         ax.set_title(
-            f"many-to-one label mapping ({clf.map_assignment}): {sizes} source word(s) per "
-            f"class, {int(A.sum())} of {n_s} words used"
+            f"{desc['title']}: {sizes} source word(s) per class, {int(A.sum())} of {n_s} words used"
         )
     else:
-        W = np.asarray(clf.linear_map_["linear.weight"], dtype=np.float64)
+        W = np.asarray(desc["matrix"], dtype=np.float64)
         vmax = float(np.abs(W).max()) or 1.0
         im = ax.imshow(W, cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto")
         fig.colorbar(im, ax=ax, label="weight")
-        ax.set_title("linear label mapping: weights on the source logits")
+        ax.set_title(f"{desc['title']} on the source logits")
     ax.set_xticks(np.arange(n_s), words, rotation=90, fontsize="small")
     ax.set_yticks(np.arange(n_t), classes)
     ax.set_xticks(np.arange(n_s + 1) - 0.5, minor=True)

@@ -38,7 +38,7 @@ Every method is one :class:`~tsreprog.ReprogramClassifier` configuration (one tr
     with a new head.
 ``reprogram``
     Frozen pretrained backbone, θ on the waveform trained, many-to-one label mapping with
-    ``map_assignment=<mapping>`` (``ordered`` or ``similarity``).
+    ``mapping=ManyToOne(assignment=<mapping>)`` (``ordered`` or ``similarity``).
 ``reprogram+finetune``
     θ, many-to-one mapping and the backbone's weights trained together (Yen et al.'s AR + TL).
 
@@ -46,7 +46,7 @@ All use ``placement="pad"`` (the 1-s clip fills the 1-s window as it is) on top 
 estimator's defaults, and the reprogramming methods ``lr=5e-4`` (:data:`METHOD_DEFAULTS`);
 ``params`` (``--set``) override them, for every method or, as ``METHOD.PARAM=VALUE``, for one
 method. The parameters that define a method (``reprogram``,
-``finetune``, ``mapping``, ``map_assignment``, ``scratch``'s ``weights``) and ``random_state``
+``finetune``, ``mapping``, ``scratch``'s ``weights``) and ``random_state``
 (the seed of the row) cannot be overridden.
 
 Protocol: training clips are the files named in neither ``validation_list.txt`` nor
@@ -90,7 +90,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog._params import UsageError, add_set_argument, params_json, resume_conflict
+from tsreprog._params import (
+    UsageError,
+    add_set_argument,
+    json_value,
+    params_json,
+    resume_conflict,
+)
 
 __all__ = [
     "COLUMNS",
@@ -115,7 +121,7 @@ __all__ = [
 
 #: Methods of the study, in the order of the tables.
 METHODS: tuple[str, ...] = ("scratch", "finetune", "reprogram", "reprogram+finetune")
-#: ``map_assignment`` values accepted for the many-to-one methods.
+#: Many-to-one ``assignment`` values accepted for the many-to-one methods.
 MAPPINGS: tuple[str, ...] = ("ordered", "similarity", "random", "frequency")
 #: Languages synthesized by :func:`make_low_resource_sets` by default.
 DEFAULT_LANGUAGES: tuple[str, ...] = ("lt", "ar", "cmn")
@@ -162,7 +168,7 @@ _METHOD_PARAMS: dict[str, dict] = {
     "reprogram": {"reprogram": True, "finetune": False, "mapping": "many_to_one"},
     "reprogram+finetune": {"reprogram": True, "finetune": True, "mapping": "many_to_one"},
 }
-_RESERVED = ("reprogram", "finetune", "mapping", "map_assignment", "random_state")
+_RESERVED = ("reprogram", "finetune", "mapping", "random_state")
 _LISTS = ("validation_list.txt", "testing_list.txt")
 
 
@@ -370,7 +376,7 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
     method : str
         From :data:`METHODS`.
     mapping : str or None
-        ``map_assignment`` for ``reprogram`` and ``reprogram+finetune`` (from
+        The many-to-one ``assignment`` for ``reprogram`` and ``reprogram+finetune`` (from
         :data:`MAPPINGS`); ignored (may be ``None`` or ``"linear"``) for the linear-head methods.
     params : mapping or None
         Overrides: ``PARAM`` for every method, ``METHOD.PARAM`` for one method (it wins).
@@ -383,10 +389,11 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
     ------
     ValueError
         On an unknown method, mapping or parameter name, or an override of a parameter that
-        defines the method (``reprogram``, ``finetune``, ``mapping``, ``map_assignment``,
+        defines the method (``reprogram``, ``finetune``, ``mapping``,
         ``scratch``'s ``weights``) or of ``random_state``.
     """
     from tsreprog import ReprogramClassifier
+    from tsreprog.mappings import ManyToOne
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
@@ -397,14 +404,14 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         prefix, _, name = str(key).rpartition(".")
         if prefix and prefix not in METHODS:
             raise ValueError(f"{key!r}: {prefix!r} is not a method ({', '.join(METHODS)})")
-        if name not in valid:
+        if name.split("__", 1)[0] not in valid:
             raise ValueError(
                 f"{key!r}: {name!r} is not a ReprogramClassifier parameter "
                 f"({', '.join(sorted(valid))})"
             )
-        if name in _RESERVED:
+        if name.split("__", 1)[0] in _RESERVED:
             raise ValueError(
-                f"{key!r} cannot be set: the method defines {', '.join(_RESERVED[:4])} and "
+                f"{key!r} cannot be set: the method defines {', '.join(_RESERVED[:3])} and "
                 "each row's seed sets random_state (use --seeds)"
             )
         if prefix == method:
@@ -425,7 +432,7 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
     if method in _MANY_TO_ONE:
         if mapping not in MAPPINGS:
             raise ValueError(f"mapping {mapping!r} for {method}; choose from {', '.join(MAPPINGS)}")
-        out["map_assignment"] = mapping
+        out["mapping"] = ManyToOne(assignment=mapping)
     return out
 
 
@@ -495,7 +502,7 @@ def _run_cell(
     from tsreprog import ReprogramClassifier
 
     Xtr, ytr, Xte, yte = data
-    clf = ReprogramClassifier(random_state=seed, **kwargs)
+    clf = ReprogramClassifier(random_state=seed).set_params(**kwargs)
     t0 = time.perf_counter()
     clf.fit(Xtr, ytr)
     fit_s = time.perf_counter() - t0
@@ -534,7 +541,7 @@ def run_speech_study(
     methods : list of str or comma-separated str
         From :data:`METHODS`.
     mappings : list of str or comma-separated str
-        ``map_assignment`` values for ``reprogram`` and ``reprogram+finetune``, from
+        Many-to-one assignments for ``reprogram`` and ``reprogram+finetune``, from
         :data:`MAPPINGS`. The linear-head methods run once per seed with mapping ``"linear"``.
     seeds : int >= 1
         Seeds ``0 .. seeds-1`` (the estimator's ``random_state``).
@@ -595,8 +602,8 @@ def run_speech_study(
         for seed in range(int(seeds)):
             for method, mapping in cells:
                 kwargs = study_params(method, mapping, params)
-                wanted = json.dumps(kwargs, sort_keys=True, default=str)
-                full = params_json(ReprogramClassifier(**kwargs))
+                wanted = json.dumps(kwargs, sort_keys=True, default=json_value)
+                full = params_json(ReprogramClassifier().set_params(**kwargs))
                 key = (name, method, mapping, seed)
                 if key in done:
                     prev = done[key]

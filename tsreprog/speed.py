@@ -35,7 +35,7 @@ from tsreprog._io import peak_rss_mb
 from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
 from tsreprog.estimators import _THREAD_CHUNK
-from tsreprog.mapping import ManyToOneMapping, assign_many_to_one
+from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.training import ThreadedGrad, single_intraop_thread

@@ -19,6 +19,7 @@ import torch
 
 from tsreprog import ReprogramClassifier
 from tsreprog.data.ucr import load_dataset
+from tsreprog.mappings import ManyToOne
 from tsreprog.placements import AM, Repeat
 
 # the estimator defaults when these runs were made (they changed afterwards), pinned here
@@ -26,7 +27,7 @@ BASE = dict(
     epochs=60,
     patience=15,
     validation_fraction=0.2,
-    map_assignment="random",
+    mapping=ManyToOne(assignment="random"),
     placement="repeat",  # n_repeats="fill", the Repeat placement's default
 )
 STUDIES = {
@@ -36,18 +37,18 @@ STUDIES = {
         "fill_lr01": dict(lr=0.01),
         "rs160_fill": dict(placement=Repeat(length=160)),
         "fill_mask": dict(mask=True),
-        "fill_freqmap": dict(map_assignment="frequency"),
+        "fill_freqmap": dict(mapping=ManyToOne(assignment="frequency")),
     },
     "2": {  # AM / FM carriers
         "fm200_d1": dict(placement="fm"),
         "am200_d2": dict(placement=AM(depth=2.0)),
-        "fm200_d1_freqmap": dict(placement="fm", map_assignment="frequency"),
+        "fm200_d1_freqmap": dict(placement="fm", mapping=ManyToOne(assignment="frequency")),
         "fm200_d1_lr01": dict(placement="fm", lr=0.01),
     },
     "3": {  # model selection, mapping, schedule
         "fill_noval": dict(validation_fraction=None, patience=None),
         "fill_noval_freq": dict(
-            validation_fraction=None, patience=None, map_assignment="frequency"
+            validation_fraction=None, patience=None, mapping=ManyToOne(assignment="frequency")
         ),
         "fill_linear": dict(mapping="linear"),
         "fill_cosine100": dict(

@@ -19,6 +19,7 @@ import torch
 
 from tsreprog import ReprogramClassifier
 from tsreprog.data.speech import load_speech_commands
+from tsreprog.mappings import ManyToOne
 
 torch.set_num_threads(1)
 lang, lr = sys.argv[1], float(sys.argv[2])
@@ -30,7 +31,7 @@ Xtr, ytr = load_speech_commands(
 t = time.time()
 est = ReprogramClassifier(
     placement="pad",
-    map_assignment=mapping,
+    mapping=ManyToOne(assignment=mapping),
     lr=lr,
     epochs=40,
     validation_fraction=0.25,

@@ -1,0 +1,104 @@
+"""The mapping contract and its registry.
+
+A mapping turns the backbone's source logits ``(batch, n_source)`` into target
+log-probabilities ``(batch, n_target)``. Each entry is one file in this package: a
+:class:`Mapping` subclass (the configuration, scikit-learn style) decorated with
+:func:`register_mapping`, which builds its ``nn.Module`` once per fit, restores it from its
+saved state, and describes it for plotting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from torch import nn
+
+__all__ = ["Mapping", "get_mapping", "list_mappings", "register_mapping"]
+
+_REGISTRY: dict[str, type[Mapping]] = {}
+
+#: ``scores(kind) -> (n_source, n_target)`` scores of the training data for data-driven
+#: assignments; ``kind`` is ``"frequency"`` or ``"similarity"``.
+Scores = Callable[[str], np.ndarray]
+
+
+class Mapping(BaseEstimator):
+    """Base class of the label mappings.
+
+    A subclass stores its parameters unchanged in ``__init__`` (so ``get_params``, ``clone``
+    and ``mapping__param`` work), declares ``_parameter_constraints``, and sets:
+
+    ``name``
+        The registry name (``mapping="name"``).
+    ``trains``
+        Whether the module has trainable parameters (then a fit with ``reprogram=False`` and
+        ``finetune=False`` still has something to learn).
+    """
+
+    name: ClassVar[str] = ""
+    trains: ClassVar[bool] = False
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def check(self, n_source: int, n_target: int) -> None:
+        """Validate the parameters against the backbone's and the task's class counts."""
+        self._validate_params()
+
+    def build(
+        self,
+        n_source: int,
+        n_target: int,
+        *,
+        rng: np.random.RandomState,
+        generator: torch.Generator,
+        scores: Scores,
+    ) -> nn.Module:
+        """The module of one fit: ``(batch, n_source) -> (batch, n_target)`` log-probabilities.
+
+        ``rng`` draws numpy randomness (random assignments), ``generator`` torch's
+        (initial weights); ``scores`` is called only by data-driven entries.
+        """
+        raise NotImplementedError
+
+    def from_state(self, n_source: int, n_target: int, state: dict) -> nn.Module:
+        """Rebuild a fitted module from ``module.state_dict()`` (as numpy arrays)."""
+        raise NotImplementedError
+
+    def describe(self, module: nn.Module) -> dict:
+        """What a plot draws: ``{"kind": "assignment", "matrix": bool (n_source, n_target)}``
+        or ``{"kind": "weights", "matrix": float (n_target, n_source)}``, plus ``"title"``."""
+        raise NotImplementedError
+
+
+def register_mapping(cls: type[Mapping]) -> type[Mapping]:
+    """Class decorator: make ``cls`` available as ``mapping=cls.name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} needs a class attribute `name`")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"mapping {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def list_mappings() -> list[str]:
+    """Names of the registered mappings."""
+    return sorted(_REGISTRY)
+
+
+def get_mapping(spec: str | Mapping) -> Mapping:
+    """A mapping from its registry name (default parameters) or a configured instance."""
+    if isinstance(spec, Mapping):
+        return spec
+    if isinstance(spec, str) and spec in _REGISTRY:
+        return _REGISTRY[spec]()
+    raise ValueError(
+        f"mapping must be one of {list_mappings()} or a Mapping instance, got {spec!r}"
+    )
+
+
+def tensors(state: dict) -> dict:
+    """numpy state -> torch state (``load_state_dict`` input)."""
+    return {k: torch.as_tensor(np.asarray(v)) for k, v in state.items()}

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+import tsreprog.testing  # noqa: F401  (registers the "tiny-test" backbone)
+
 # keep test runs light on the 2-core CI machine
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 

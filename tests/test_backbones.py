@@ -135,3 +135,17 @@ def test_unknown_format_version_and_other_architectures_are_refused(tmp_path):
     torch.save({**payload, "backbone": "attrnn"}, path)
     with pytest.raises(ValueError, match="is for backbone 'attrnn', not 'tiny-test'"):
         create_backbone("tiny-test", weights=path)
+
+
+def test_test_backbone_is_not_listed_for_users_but_found_by_name():
+    import subprocess
+    import sys
+
+    code = (
+        "from tsreprog import list_backbones, create_backbone\n"
+        "print(list_backbones())\n"
+        "print(create_backbone('tiny-test', weights=None).cfg.input_samples)\n"
+        "print(list_backbones())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:3] == ["['attrnn']", "1600", "['attrnn', 'tiny-test']"]

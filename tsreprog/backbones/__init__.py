@@ -1,6 +1,13 @@
-"""Backbones by name: ``create_backbone("attrnn")``, ``list_backbones()``."""
+"""Backbones by name: ``create_backbone("attrnn")``, ``list_backbones()``.
 
-from tsreprog.backbones import attrnn as _attrnn  # noqa: F401  (fills the registry)
+Every module in this package that does not start with ``_`` is an entry (it registers its
+backbones with :func:`register_backbone`) and is imported here, so adding a backbone is adding
+one file.
+"""
+
+import importlib
+import pkgutil
+
 from tsreprog.backbones._base import AcousticModel, BackboneCfg, state_dict_sha256
 from tsreprog.backbones._registry import (
     create_backbone,
@@ -9,6 +16,10 @@ from tsreprog.backbones._registry import (
     register_backbone,
     save_backbone_weights,
 )
+
+for _mod in pkgutil.iter_modules(__path__):
+    if not _mod.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_mod.name}")
 
 __all__ = [
     "AcousticModel",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import importlib
 import json
 import os
 import threading
@@ -64,8 +65,14 @@ def list_backbones(pattern: str = "*", pretrained: bool = False) -> list[str]:
     return names
 
 
+#: Names registered by a module that is imported on their first use, not listed before.
+_ON_DEMAND = {"tiny-test": "tsreprog.testing"}
+
+
 def get_backbone_cfg(name: str) -> BackboneCfg:
     """The :class:`BackboneCfg` of a registered backbone (raises ValueError on unknown names)."""
+    if name not in _CFGS and name in _ON_DEMAND:
+        importlib.import_module(_ON_DEMAND[name])
     if name not in _CFGS:
         raise ValueError(f"unknown backbone {name!r}; available: {', '.join(list_backbones())}")
     return _CFGS[name]

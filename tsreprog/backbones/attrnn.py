@@ -17,7 +17,7 @@ from tsreprog.backbones._registry import register_backbone
 from tsreprog.frontend import LogMelFrontend
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
 
-__all__ = ["AttRNN", "TinyNet"]
+__all__ = ["AttRNN"]
 
 
 class AttRNN(nn.Module):
@@ -106,30 +106,6 @@ class AttRNN(nn.Module):
         return logits
 
 
-class TinyNet(nn.Module):
-    """A very small network for fast tests (not meant for accuracy).
-
-    Shapes
-    ------
-    ``logmel (batch, n_mels, frames) -> logits (batch, num_classes)``.
-    """
-
-    def __init__(self, n_mels: int = 16, num_classes: int = 36, hidden: int = 16) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(n_mels, hidden, kernel_size=3, padding=1)
-        self.emb = nn.Linear(hidden, 8)
-        self.out = nn.Linear(8, num_classes)
-
-    def forward(self, logmel: Tensor, return_extras: bool = False) -> Tensor | tuple[Tensor, dict]:
-        h = torch.relu(self.conv(logmel))  # (batch, hidden, frames)
-        scores = torch.softmax(h.mean(dim=1), dim=-1)  # attention-like weights over frames
-        emb = self.emb((h * scores.unsqueeze(1)).sum(-1))
-        logits = self.out(torch.relu(emb))
-        if return_extras:
-            return logits, {"attention": scores, "embedding": emb}
-        return logits
-
-
 ATTRNN_CFG = BackboneCfg(
     name="attrnn",
     file="attrnn_synth.pt",
@@ -141,19 +117,6 @@ ATTRNN_CFG = BackboneCfg(
     license="Apache-2.0",
     origin="trained by `tsreprog pretrain` on a corpus synthesized with espeak-ng",
     notes="de Andrade et al. 2018 architecture; see tsreprog/pretrained/MODEL_CARD.md",
-)
-
-TINY_CFG = BackboneCfg(
-    name="tiny-test",
-    file=None,
-    sample_rate=16000,
-    input_samples=1600,
-    num_classes=36,
-    label_names=SPEECH_COMMANDS_CLASSES,
-    frontend={"n_fft": 256, "hop_length": 64, "pad": 96, "n_mels": 16, "f_min": 40.0},
-    license="Apache-2.0",
-    origin="random initialisation with a fixed seed; for tests only",
-    notes="0.1-s input window, tiny convolutional net: fast, not accurate",
 )
 
 
@@ -168,9 +131,3 @@ def _build(cfg: BackboneCfg, net: nn.Module) -> AcousticModel:
 def attrnn() -> AcousticModel:
     """The attention-RNN of de Andrade et al. (2018) with its log-mel front end."""
     return _build(ATTRNN_CFG, AttRNN(n_mels=ATTRNN_CFG.frontend["n_mels"]))
-
-
-@register_backbone(TINY_CFG)
-def tiny_test() -> AcousticModel:
-    """A tiny backbone with a 1600-sample window, for tests and quick experiments."""
-    return _build(TINY_CFG, TinyNet(n_mels=TINY_CFG.frontend["n_mels"]))

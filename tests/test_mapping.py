@@ -6,7 +6,9 @@ from tsreprog.mappings import (
     LinearMapping,
     ManyToOneMapping,
     assign_many_to_one,
+    get_mapping,
     greedy_assignment,
+    list_mappings,
 )
 
 
@@ -86,3 +88,38 @@ def test_linear_mapping_shapes_and_trainable():
     assert out.shape == (4, 50)
     torch.testing.assert_close(out.exp().sum(1), torch.ones(4))
     assert sum(p.numel() for p in m.parameters()) == 36 * 50 + 50
+
+
+# ----------------------------------------------------------- every registered entry, no new code
+@pytest.mark.parametrize("name", list_mappings())
+def test_entry_builds_restores_and_describes_itself(name):
+    mapping = get_mapping(name)
+    mapping.check(36, 3)
+    rng = np.random.RandomState(0)
+    scores = lambda kind: rng.rand(36, 3)  # noqa: E731
+    module = mapping.build(
+        36, 3, rng=rng, generator=torch.Generator().manual_seed(0), scores=scores
+    )
+    z = torch.randn(5, 36)
+    out = module(z)
+    assert out.shape == (5, 3)
+    torch.testing.assert_close(out.exp().sum(-1), torch.ones(5, dtype=out.dtype))
+    state = {k: v.numpy() for k, v in module.state_dict().items()}
+    torch.testing.assert_close(mapping.from_state(36, 3, state)(z), out)
+    desc = mapping.describe(module)
+    assert desc["kind"] in ("assignment", "weights") and desc["title"]
+    shape = (36, 3) if desc["kind"] == "assignment" else (3, 36)
+    assert np.asarray(desc["matrix"]).shape == shape
+    assert mapping.trains == any(p.requires_grad for p in module.parameters())
+
+
+@pytest.mark.parametrize("name", list_mappings())
+def test_entry_fits_and_pickles_in_the_estimator(name, toy_series):
+    import pickle
+
+    from tsreprog import ReprogramClassifier
+
+    X, y = toy_series
+    clf = ReprogramClassifier(backbone="tiny-test", mapping=name, epochs=1, random_state=0)
+    p = clf.fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), p)

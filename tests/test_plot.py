@@ -450,9 +450,9 @@ def test_plot_benchmark_scatter(tmp_path):
 
 def test_plot_benchmark_bars_and_options():
     df = _bench_frame()
-    fig = tp.plot_benchmark(df, "v2s", methods=["rocket"], bars=True, tie_tol=0.06)
+    fig = tp.plot_benchmark(df, "v2s", methods=["rocket"], bars=True)
     assert len(fig.axes) == 2  # one scatter, one bar chart
-    assert "W/T/L 0/3/1" in fig.axes[0].get_title()  # A, B, D within 0.06; C 0.1 below
+    assert "W/T/L 2/1/1" in fig.axes[0].get_title()
     ax_b = fig.axes[1]
     assert len(ax_b.patches) == 2 * 4  # 2 methods x 4 datasets
     assert _ticklabels(ax_b, "x") == ["A", "B", "C", "D"]
@@ -505,3 +505,21 @@ def test_saliency_refuses_a_placement_that_is_not_linear():
     clf, X, _ = _fit(placement="am")
     with pytest.raises(ValueError, match="linear in the series.*AM"):
         tp.compute_saliency(clf, X[0])
+
+
+def test_plot_benchmark_counts_as_bench_compare_does():
+    """One tie rule: differences below 0.01 points are ties in the plot as in the tables."""
+    from tsreprog.bench import compare
+
+    rows = []
+    for ds, a, b in [("A", 0.80001, 0.8), ("B", 0.9, 0.8), ("C", 0.7, 0.75), ("D", 0.6, 0.6)]:
+        rows += [dict(dataset=ds, method="m", seed=0, accuracy=a)]
+        rows += [dict(dataset=ds, method="ref", seed=0, accuracy=b)]
+    df = pd.DataFrame(rows)
+    w, t, l = compare(df.pivot(index="dataset", columns="method", values="accuracy"))["wtl"][
+        ("m", "ref")
+    ]
+    assert (w, t, l) == (1, 2, 1)
+    fig = tp.plot_benchmark(df, reference="ref")
+    assert f"W/T/L {w}/{t}/{l}" in fig.axes[0].get_title()
+    plt.close(fig)

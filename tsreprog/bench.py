@@ -93,6 +93,7 @@ from tsreprog._params import (
     params_json,
     resume_conflict,
 )
+from tsreprog._report import DECIMALS, win_tie_loss
 
 __all__ = [
     "COLUMNS",
@@ -165,7 +166,6 @@ _INT_COLUMNS = [
 _PAPER_SEED = -1
 # accuracies are compared at 0.01 percentage points, the precision the paper prints: 145/150
 # (96.667%) ties the paper's 96.67 instead of beating it by a rounding error
-_DECIMALS = 4
 _ARTEFACT_REASON = (
     "their labels are -1/1 and the July-2021 Voice2Series loader mapped every label to one "
     "class, so the paper's 100% for V2Sa, V2Su and TFa is not a real result "
@@ -804,14 +804,13 @@ def compare(table: pd.DataFrame) -> dict:
         points, the paper's precision).
     """
     common = table.dropna(how="any")
-    rounded = common.round(_DECIMALS)
+    rounded = common.round(DECIMALS)
     ranks = rounded.rank(axis=1, ascending=False, method="average")
     wtl = {}
     for a in table.columns:
         for b in table.columns:
             if a != b:
-                d = rounded[a] - rounded[b]
-                wtl[(a, b)] = (int((d > 0).sum()), int((d == 0).sum()), int((d < 0).sum()))
+                wtl[(a, b)] = win_tie_loss(common[a], common[b])
     return {
         "datasets": list(common.index),
         "mean": common.mean(),

@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
+from tsreprog._report import outcomes, win_tie_loss
 from tsreprog.backbones import get_backbone_cfg
 from tsreprog.training import single_intraop_thread
 
@@ -699,7 +700,6 @@ def plot_benchmark(
     *,
     methods: Sequence[str] | None = None,
     metric: str = "accuracy",
-    tie_tol: float = 0.0,
     bars: bool = False,
     annotate: bool = False,
     figsize: tuple[float, float] | None = None,
@@ -719,8 +719,6 @@ def plot_benchmark(
         Methods compared with the reference (one scatter axes each); ``None``: all others.
     metric : str
         Column to compare (higher is better).
-    tie_tol : float
-        Absolute difference of the seed-means up to which a dataset counts as a tie.
     bars : bool
         Add a bar chart below: the mean (error bar: standard deviation over seeds) of every
         method on every dataset.
@@ -733,7 +731,8 @@ def plot_benchmark(
     Figure
         One scatter axes per compared method: one point per dataset present for both methods
         (mean over seeds), reference on x, method on y, the diagonal ``y = x``, and the
-        method's win / tie / loss counts against the reference in the title. With ``bars``,
+        method's win / tie / loss counts against the reference in the title (accuracies rounded
+        to 4 decimals, as ``tsreprog.bench.compare``). With ``bars``,
         one more axes with the per-dataset bar chart.
     """
     df = _read_results(csv_or_df)
@@ -773,11 +772,9 @@ def plot_benchmark(
         ax = fig.add_subplot(gs[k // ncols, k % ncols])
         pair = means[[reference, m]].dropna()
         xr, ym = pair[reference].to_numpy(), pair[m].to_numpy()
-        diff = ym - xr
-        win = int((diff > tie_tol).sum())
-        loss = int((diff < -tie_tol).sum())
-        tie = len(diff) - win - loss
-        colors = np.where(diff > tie_tol, "tab:green", np.where(diff < -tie_tol, "tab:red", "0.4"))
+        outcome = outcomes(ym, xr)  # the rule bench's tables use
+        win, tie, loss = win_tie_loss(ym, xr)
+        colors = np.where(outcome > 0, "tab:green", np.where(outcome < 0, "tab:red", "0.4"))
         ax.plot(lim, lim, color="0.5", ls="--", lw=1.0, zorder=1)
         ax.scatter(xr, ym, c=colors, s=28, zorder=2, edgecolors="white", linewidths=0.5)
         if annotate:
@@ -790,7 +787,7 @@ def plot_benchmark(
         ax.set_aspect("equal")
         ax.set_xlabel(f"{reference} {metric}")
         ax.set_ylabel(f"{m} {metric}")
-        ax.set_title(f"{m} vs {reference}\nW/T/L {win}/{tie}/{loss} ({len(diff)} datasets)")
+        ax.set_title(f"{m} vs {reference}\nW/T/L {win}/{tie}/{loss} ({len(outcome)} datasets)")
         ax.text(0.04, 0.96, f"{m} better", transform=ax.transAxes, va="top", fontsize="x-small")
         ax.text(
             0.96,

@@ -428,14 +428,15 @@ def plot_source_probabilities(
 def _placement_vjp(clf: ReprogramClassifier, length: int, window: int, g: np.ndarray) -> np.ndarray:
     """``Pᵀ g``: the gradient w.r.t. the original series from the gradient w.r.t. the window.
 
-    Every placement (pad, repeat, linear or FFT resampling, and their combinations) is linear
-    in the series' values, ``placed = P x`` with ``P`` of shape (window, length) fixed by the
-    length. Column ``j`` of ``P`` is the placement of the unit vector ``e_j``, computed here
-    with the estimator's own placement in chunks, so ``Pᵀ g`` is exact (for copies it sums
-    the gradient over every copy of a sample; for resampling it routes the gradient through
-    the interpolation weights) and never drifts from what ``predict`` does.
+    A placement that declares itself linear (pad, repeat, resample; :func:`compute_saliency`
+    refuses the others) gives ``placed = P x`` with ``P`` of shape (window, length) fixed by
+    the length. Column ``j`` of ``P`` is the placement of the unit vector ``e_j``, computed
+    here with the fitted placement (``clf.placement_``) in chunks, so ``Pᵀ g`` is exact (for
+    copies it sums the gradient over every copy of a sample; for resampling it routes the
+    gradient through the interpolation weights) and never drifts from what ``predict`` does.
     """
     out = np.empty(length)
+    sample_rate = get_backbone_cfg(clf.backbone).sample_rate
     chunk = max(1, min(length, (1 << 22) // max(window, length)))  # ~32 MB per chunk at most
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "resampled down to fit" would repeat per chunk
@@ -443,8 +444,8 @@ def _placement_vjp(clf: ReprogramClassifier, length: int, window: int, g: np.nda
             m = min(chunk, length - s)
             basis = np.zeros((m, length))
             basis[np.arange(m), s + np.arange(m)] = 1.0
-            cols, _ = clf._place(list(basis), window)  # (m, window) = P[:, s:s+m].T
-            out[s : s + m] = cols.double().numpy() @ g
+            cols, _ = clf.placement_.place(list(basis), window, sample_rate)  # P[:, s:s+m].T
+            out[s : s + m] = cols.astype(np.float64) @ g
     return out
 
 

@@ -5,9 +5,7 @@ backbones with :func:`register_backbone`) and is imported here, so adding a back
 one file.
 """
 
-import importlib
-import pkgutil
-
+from tsreprog._entries import import_entries
 from tsreprog.backbones._base import AcousticModel, BackboneCfg, state_dict_sha256
 from tsreprog.backbones._registry import (
     create_backbone,
@@ -17,9 +15,7 @@ from tsreprog.backbones._registry import (
     save_backbone_weights,
 )
 
-for _mod in pkgutil.iter_modules(__path__):
-    if not _mod.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
+import_entries(__name__, __path__)
 
 __all__ = [
     "AcousticModel",

@@ -6,15 +6,11 @@ so adding a mapping is adding one file (see :class:`Mapping`).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from tsreprog._entries import import_entries
 from tsreprog.mappings._assign import assign_many_to_one, greedy_assignment
 from tsreprog.mappings._base import Mapping, get_mapping, list_mappings, register_mapping
 
-for _mod in pkgutil.iter_modules(__path__):
-    if not _mod.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
+import_entries(__name__, __path__)
 
 from tsreprog.mappings.linear import Linear, LinearMapping  # noqa: E402
 from tsreprog.mappings.many_to_one import ManyToOne, ManyToOneMapping  # noqa: E402

@@ -17,9 +17,9 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
-__all__ = ["Mapping", "get_mapping", "list_mappings", "register_mapping"]
+from tsreprog._entries import ClassRegistry
 
-_REGISTRY: dict[str, type[Mapping]] = {}
+__all__ = ["Mapping", "get_mapping", "list_mappings", "register_mapping"]
 
 #: ``scores(kind) -> (n_source, n_target)`` scores of the training data for data-driven
 #: assignments; ``kind`` is ``"frequency"`` or ``"similarity"``.
@@ -73,30 +73,22 @@ class Mapping(BaseEstimator):
         raise NotImplementedError
 
 
+_REGISTRY = ClassRegistry("mapping", Mapping)
+
+
 def register_mapping(cls: type[Mapping]) -> type[Mapping]:
     """Class decorator: make ``cls`` available as ``mapping=cls.name``."""
-    if not cls.name:
-        raise TypeError(f"{cls.__name__} needs a class attribute `name`")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"mapping {cls.name!r} is already registered")
-    _REGISTRY[cls.name] = cls
-    return cls
+    return _REGISTRY.register(cls)
 
 
 def list_mappings() -> list[str]:
     """Names of the registered mappings."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_mapping(spec: str | Mapping) -> Mapping:
     """A mapping from its registry name (default parameters) or a configured instance."""
-    if isinstance(spec, Mapping):
-        return spec
-    if isinstance(spec, str) and spec in _REGISTRY:
-        return _REGISTRY[spec]()
-    raise ValueError(
-        f"mapping must be one of {list_mappings()} or a Mapping instance, got {spec!r}"
-    )
+    return _REGISTRY.get(spec)
 
 
 def tensors(state: dict) -> dict:

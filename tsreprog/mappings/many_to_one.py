@@ -99,12 +99,12 @@ class ManyToOne(Mapping):
                 f"{n_target} classes but the backbone has only {n_source} source classes; "
                 "mapping='many_to_one' needs n_classes <= n_source: use mapping='linear'"
             )
+        assign_many_to_one(n_source, n_target, self.n_map)  # refuses an n_map that does not fit
 
     def build(self, n_source, n_target, *, rng, generator, scores):
         if self.assignment in ("ordered", "random"):
             A = assign_many_to_one(n_source, n_target, self.n_map, self.assignment, rng)
         else:
-            assign_many_to_one(n_source, n_target, self.n_map)  # checks n_map against the counts
             m = n_source // n_target if self.n_map is None else self.n_map
             A = greedy_assignment(scores(self.assignment), m)
         return ManyToOneMapping(A)

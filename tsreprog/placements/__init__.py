@@ -6,9 +6,7 @@ so adding a placement is adding one file (see :class:`Placement`).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from tsreprog._entries import import_entries
 from tsreprog.placements._base import (
     Placement,
     get_placement,
@@ -18,9 +16,7 @@ from tsreprog.placements._base import (
     resample_series,
 )
 
-for _mod in pkgutil.iter_modules(__path__):
-    if not _mod.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
+import_entries(__name__, __path__)
 
 from tsreprog.placements.modulation import AM, FM, modulate_series  # noqa: E402
 from tsreprog.placements.pad import Pad  # noqa: E402

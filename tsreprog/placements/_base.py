@@ -15,6 +15,8 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from tsreprog._entries import ClassRegistry
+
 __all__ = [
     "Placement",
     "get_placement",
@@ -23,8 +25,6 @@ __all__ = [
     "register_placement",
     "resample_series",
 ]
-
-_REGISTRY: dict[str, type[Placement]] = {}
 
 
 class Placement(BaseEstimator):
@@ -59,9 +59,11 @@ class Placement(BaseEstimator):
         """
         self._validate_params()
 
-    def _place_one(self, x: np.ndarray, window: int, sample_rate: int) -> tuple[np.ndarray, ...]:
-        """One series (float64) -> ``(wave, occupied)`` of ``window`` samples, or with a third
-        element ``True`` when the series had to be shrunk to fit (the caller warns once)."""
+    def _place_one(
+        self, x: np.ndarray, window: int, sample_rate: int
+    ) -> tuple[np.ndarray, np.ndarray, bool]:
+        """One series (float64) -> ``(wave, occupied, shrunk)``: ``window`` samples each, and
+        whether the series had to be shrunk to fit (the caller warns once)."""
         raise NotImplementedError
 
     def place(
@@ -90,9 +92,11 @@ class Placement(BaseEstimator):
         occupied = np.zeros((n, window), dtype=bool)
         shrunk = 0
         for i, x in enumerate(series):
-            wave, occ, *rest = self._place_one(np.asarray(x, dtype=np.float64), window, sample_rate)
+            wave, occ, was_shrunk = self._place_one(
+                np.asarray(x, dtype=np.float64), window, sample_rate
+            )
             placed[i], occupied[i] = wave, occ
-            shrunk += bool(rest and rest[0])
+            shrunk += was_shrunk
         if shrunk:
             warnings.warn(
                 f"{shrunk} series are longer than the {window}-sample window and were resampled "
@@ -102,30 +106,22 @@ class Placement(BaseEstimator):
         return placed, occupied
 
 
+_REGISTRY = ClassRegistry("placement", Placement)
+
+
 def register_placement(cls: type[Placement]) -> type[Placement]:
     """Class decorator: make ``cls`` available as ``placement=cls.name``."""
-    if not cls.name:
-        raise TypeError(f"{cls.__name__} needs a class attribute `name`")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"placement {cls.name!r} is already registered")
-    _REGISTRY[cls.name] = cls
-    return cls
+    return _REGISTRY.register(cls)
 
 
 def list_placements() -> list[str]:
     """Names of the registered placements."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_placement(spec: str | Placement) -> Placement:
     """A placement from its registry name (default parameters) or a configured instance."""
-    if isinstance(spec, Placement):
-        return spec
-    if isinstance(spec, str) and spec in _REGISTRY:
-        return _REGISTRY[spec]()
-    raise ValueError(
-        f"placement must be one of {list_placements()} or a Placement instance, got {spec!r}"
-    )
+    return _REGISTRY.get(spec)
 
 
 def place_series(

@@ -92,7 +92,7 @@ class _Carrier(Placement):
 
     def _place_one(self, x, window, sample_rate):
         wave = modulate_series(x, window, sample_rate, self.name, self.carrier_hz, self.depth)
-        return wave, np.ones(window, dtype=bool)
+        return wave, np.ones(window, dtype=bool), False
 
 
 @register_placement

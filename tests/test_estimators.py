@@ -93,7 +93,7 @@ def test_backbone_weights_are_bit_identical_after_fit(toy_series, tmp_path):
         k: v.clone() for k, v in create_backbone("tiny-test", weights=path).state_dict().items()
     }
     clf = fast(weights=str(path), epochs=3, lr=0.1).fit(X, y)
-    after = clf._model.backbone.state_dict()
+    after = clf.model_.backbone.state_dict()
     assert before.keys() == after.keys()
     for k in before:
         assert torch.equal(before[k], after[k]), k
@@ -319,7 +319,7 @@ def test_finetuning_variants_train_the_backbone_and_round_trip(toy_series, kw):
     start = create_backbone(
         "tiny-test", weights=kw.get("weights", "default"), seed=clf.backbone_seed_
     )
-    tuned = clf._model.backbone.state_dict()
+    tuned = clf.model_.backbone.state_dict()
     assert any(not torch.equal(v, tuned[k]) for k, v in start.state_dict().items())
     if not kw.get("reprogram", True):
         assert not clf.theta_.any()
@@ -335,7 +335,7 @@ def test_nothing_to_train_is_an_error(toy_series):
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_cached_spectra_give_the_same_fit_as_computing_them_per_step(monkeypatch, threads):
-    import tsreprog.estimators as est
+    import tsreprog.base as est
 
     rng = np.random.RandomState(0)
     X, y = rng.randn(24, 40), np.repeat([0, 1, 2], 8)

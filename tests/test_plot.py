@@ -13,6 +13,7 @@ from matplotlib.patches import Rectangle
 
 from tsreprog import ReprogramClassifier
 from tsreprog import plot as tp
+from tsreprog.backbones import get_backbone_cfg
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
 from tsreprog.mappings import ManyToOne
 from tsreprog.placements import Resample
@@ -83,8 +84,8 @@ def _ticklabels(ax, axis="x"):
 
 
 def _model_forward(clf, x):
-    model = clf._get_model()
-    placed, occ = clf._place(clf._scaled([x]), WINDOW)
+    model = clf.model_
+    placed, occ = clf.place(x[None])
     with torch.no_grad():
         logits, extras = model.source_logits(placed, occ, fast=False, return_extras=True)
     return model, placed, occ, logits, extras
@@ -207,8 +208,8 @@ def test_plot_source_probabilities_grouped(fitted):
     assert set(words[:k0]) == set(names[A[:, 0]])
     assert set(words[k0:]) == set(names[~A[:, 0]])
     # the probabilities are the model's, rows sorted by label
-    model = clf._get_model()
-    placed, occ = clf._place(clf._scaled(list(X[order])), WINDOW)
+    model = clf.model_
+    placed, occ = clf.place(X[order])
     with torch.no_grad():
         ref = torch.softmax(model.source_logits(placed, occ), -1).numpy()
     rows = np.argsort(y[order], kind="stable")
@@ -262,7 +263,7 @@ def test_unfitted_estimator_raises():
 # ------------------------------------------------------------------------------ 5. saliency
 def test_plot_saliency_one_value_per_sample(fitted):
     clf, X, _ = fitted
-    theta_param = clf._get_model().reprogrammer.theta
+    theta_param = clf.model_.reprogrammer.theta
     theta_before = theta_param.detach().clone()
     grad_before = None if theta_param.grad is None else theta_param.grad.clone()
     fig = tp.plot_saliency(clf, X[0])
@@ -295,9 +296,9 @@ def test_saliency_sums_gradient_over_copies(fitted):
     clf, X, _ = fitted
     x = X[3]
     sal, idx, _ = tp.compute_saliency(clf, x)
-    model = clf._get_model()
-    x = clf._scaled([x])[0]  # the series as the placement receives it
-    placed, occ = clf._place([x], WINDOW)
+    model = clf.model_
+    placed, occ = clf.place(x[None])
+    x = clf.scale(x[None])[0]  # the series as the placement receives it
     placed.requires_grad_(True)
     log_q = model.mapping(model.source_logits(placed, occ, fast=False))[0, idx]
     (g,) = torch.autograd.grad(log_q, placed)
@@ -313,12 +314,13 @@ def test_saliency_resample_exact_gradient(fitted_resample):
     x = X[2]
     sal, idx, _ = tp.compute_saliency(clf, x)
     assert sal.shape == (L,)
-    xs = clf._scaled([x])[0]  # saliency is gradient x input of the scaled series
+    xs = clf.scale(x[None])[0]  # saliency is gradient x input of the scaled series
     grad = sal / xs
     # adjoint of the placement: <P v, g> == <v, P^T g> for any v, g
     rng = np.random.RandomState(0)
     v, g = rng.randn(L), rng.randn(WINDOW)
-    Pv = clf._place([v], WINDOW)[0][0].double().numpy()
+    sr = get_backbone_cfg(clf.backbone).sample_rate
+    Pv = clf.placement_.place([v], WINDOW, sr)[0][0].astype(np.float64)
     np.testing.assert_allclose(tp._placement_vjp(clf, L, WINDOW, g) @ v, Pv @ g, rtol=1e-5)
     # finite difference of the explained log-probability along the gradient
     d = grad / np.linalg.norm(grad)
@@ -340,7 +342,7 @@ def test_plot_saliency_target(fitted):
 
 def test_saliency_with_finetuned_backbone_and_zero_theta():
     clf, X, _ = _fit(reprogram=False, finetune=True, epochs=1)
-    model = clf._get_model()
+    model = clf.model_
     grads = {n: None if p.grad is None else p.grad.clone() for n, p in model.named_parameters()}
     sal, _, _ = tp.compute_saliency(clf, X[0])
     assert sal.shape == (L,) and np.isfinite(sal).all() and np.any(sal != 0)

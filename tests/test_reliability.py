@@ -15,7 +15,7 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-import tsreprog.estimators as est_mod
+import tsreprog.base as est_mod
 from tsreprog import ReprogramClassifier
 from tsreprog.cli import main as cli_main
 
@@ -222,17 +222,6 @@ def test_a_model_fitted_for_another_device_unpickles_and_predicts_on_the_cpu():
             loaded.predict_proba(_X)
     loaded.set_params(device="cpu")
     np.testing.assert_array_equal(loaded.predict_proba(_X), proba)
-
-
-def test_old_pickles_without_scaling_use_the_raw_values():
-    clf = tiny(scaling=None).fit(_X, _Y)
-    state = clf.__getstate__()
-    for key in ("scaling", "scale_mean_", "scale_std_"):
-        state.pop(key)
-    old = ReprogramClassifier.__new__(ReprogramClassifier)
-    old.__setstate__(state)
-    assert old.scaling is None
-    np.testing.assert_array_equal(old.predict_proba(_X), clf.predict_proba(_X))
 
 
 # ---------------------------------------------------------------------------------- threads

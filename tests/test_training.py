@@ -1,5 +1,3 @@
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -9,7 +7,7 @@ from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.placements import Repeat, place_series
-from tsreprog.training import ThreadedGrad, single_intraop_thread, train_loop
+from tsreprog.training import ThreadedGrad, train_loop
 
 
 def _problem(n=40):
@@ -123,16 +121,7 @@ def test_threaded_gradient_equals_the_plain_gradient(dropout):
     plain.backward()
     expected = rep.theta.grad.clone()
     grad = ThreadedGrad([rep.theta], n_threads=2)
-    with single_intraop_thread():
-        assert torch.get_num_threads() == 1
-        loss = grad(loss_sum, idx)
+    loss = grad(loss_sum, idx)
     grad.close()
     torch.testing.assert_close(loss, plain.detach(), atol=1e-6, rtol=1e-6)
     torch.testing.assert_close(rep.theta.grad, expected, atol=1e-7, rtol=1e-5)
-
-
-def test_single_intraop_thread_restores_the_setting():
-    before = torch.get_num_threads()
-    with warnings.catch_warnings(), single_intraop_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from tsreprog.backbones import AcousticModel
+from tsreprog.inference import batched
 from tsreprog.perturbation import InputReprogrammer
 
 __all__ = ["ReprogrammedModel"]
@@ -104,10 +105,10 @@ class ReprogrammedModel(nn.Module):
         per_series = (fe.n_fft // 2 + 1) * fe.n_frames(placed.shape[-1]) * 8
         if len(placed) == 0 or len(placed) * per_series > max_mb * 2**20:
             return None
-        with torch.no_grad():
-            # contiguous (batch, freqs, frames): the layout the native mel kernel reads
-            parts = [fe.stft(placed[s : s + chunk]) for s in range(0, len(placed), chunk)]
-            return torch.cat(parts).contiguous()
+        # contiguous (batch, freqs, frames): the layout the native mel kernel reads
+        return torch.cat(
+            batched(lambda sl: fe.stft(placed[sl]), len(placed), batch=chunk)
+        ).contiguous()
 
     def source_logits(
         self,

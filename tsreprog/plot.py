@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tsreprog._report import outcomes, win_tie_loss
 from tsreprog.backbones import get_backbone_cfg
-from tsreprog.training import single_intraop_thread
+from tsreprog.inference import on_one_thread
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -64,14 +64,12 @@ _C_SERIES, _C_THETA, _C_SUM = "tab:blue", "tab:orange", "black"
 
 # ---------------------------------------------------------------------------------- helpers
 def _one_intraop_thread(fn):
-    """Run a plot's torch work on one intra-op thread: these are small batches, for which two
-    intra-op threads mostly wait on each other (10.7 s vs 0.08 s for a saliency map measured
-    on a busy 2-core machine)."""
+    """Run a plot's torch work on a worker with one intra-op thread (small batches; see
+    :func:`tsreprog.inference.on_one_thread`); the caller's thread setting is left alone."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with single_intraop_thread():
-            return fn(*args, **kwargs)
+        return on_one_thread(fn, *args, **kwargs)
 
     return wrapper
 
@@ -82,7 +80,7 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 
 def _model(clf: ReprogramClassifier) -> ReprogrammedModel:
     check_is_fitted(clf, "theta_")
-    model = clf._get_model()
+    model = clf.model_
     model.eval()  # fitted models are in eval mode already; never apply θ dropout here
     return model
 
@@ -109,7 +107,7 @@ def _place_one(
     clf: ReprogramClassifier, model: ReprogrammedModel, x: np.ndarray
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The estimator's own scaling and placement of one series: ``(1, window)`` wave, occupancy."""
-    placed, occ = clf._place(clf._scaled([x]), model.reprogrammer.window)
+    placed, occ = clf.place(x[None])
     dev = _device(model)
     return placed.to(dev), occ.to(dev)
 
@@ -503,7 +501,7 @@ def compute_saliency(
     g = g[0].detach().cpu().double().numpy()
     grad_x = _placement_vjp(clf, len(x), model.reprogrammer.window, g)
     proba = log_q.detach().exp().cpu().double().numpy()
-    return clf._scaled([x])[0] * grad_x, idx, proba
+    return clf.scale(x[None])[0] * grad_x, idx, proba
 
 
 @_one_intraop_thread

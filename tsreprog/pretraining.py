@@ -24,6 +24,7 @@ from tsreprog._io import NotPlainDataError, atomic_write, check_output_path, loa
 from tsreprog._params import UsageError
 from tsreprog.backbones import AcousticModel, create_backbone, get_backbone_cfg
 from tsreprog.backbones._registry import save_backbone_weights
+from tsreprog.inference import batched
 from tsreprog.training import TrainResult, train_loop
 
 __all__ = ["load_corpus", "pretrain", "source_class_embeddings"]
@@ -54,10 +55,9 @@ def load_corpus(data: str | os.PathLike, label_names, progress: bool = False) ->
     return out
 
 
-@torch.no_grad()
-def _batched(fn, x, batch: int = 256) -> torch.Tensor:
-    """``fn`` applied to consecutive slices of ``x`` without gradient, concatenated."""
-    return torch.cat([fn(x[s : s + batch]) for s in range(0, len(x), batch)])
+def _batched(fn, x) -> torch.Tensor:
+    """``fn`` applied to consecutive slices of ``x`` in inference mode, concatenated."""
+    return torch.cat(batched(lambda sl: fn(x[sl]), len(x)))
 
 
 def _features(model: AcousticModel, X: np.ndarray) -> torch.Tensor:

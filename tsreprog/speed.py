@@ -25,20 +25,18 @@ estimator's prediction batch for the optimized path). The last line printed is
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 
 import numpy as np
 import torch
 
+from tsreprog import inference
 from tsreprog._io import peak_rss_mb
 from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
-from tsreprog.estimators import _THREAD_CHUNK
 from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
-from tsreprog.training import ThreadedGrad, single_intraop_thread
+from tsreprog.step import ReprogramStep
 
 __all__ = ["compare_throughput", "measure_throughput", "run_speed_benchmark"]
 
@@ -55,64 +53,45 @@ def _sync(device) -> None:
 
 
 class _Path:
-    """One path's training step and inference pass on fixed random data, ready to time."""
+    """One path's training step and inference pass on fixed random data, ready to time.
+
+    Both paths run the estimator's own :class:`~tsreprog.step.ReprogramStep` and
+    :func:`tsreprog.inference.log_proba`; the reference with ``fast=False``, no cached
+    spectra, PyTorch's kernels only and torch's own intra-op threads.
+    """
 
     def __init__(self, optimized, backbone, weights, batch_size, dev, infer_batch) -> None:
-        self.optimized = optimized
         self.batch_size = batch_size
-        # the optimized path splits batches over one worker thread per core, each with one
-        # intra-op thread; the reference runs torch's own intra-op threads
-        self.threads = torch.get_num_threads() if dev.type == "cpu" and optimized else 1
+        self.threads = inference.default_threads(dev) if optimized else 1
         torch.manual_seed(0)
         self.model = model = _model(backbone, weights, dev)
         set_native(model, optimized)  # the reference runs on PyTorch's kernels only
         window = model.reprogrammer.window
-        self.x = torch.randn(batch_size, window, device=dev)
-        self.y = torch.randint(0, 2, (batch_size,), device=dev)
+        x = torch.randn(batch_size, window, device=dev)
+        self.occ = torch.zeros(1, window, dtype=torch.bool, device=dev)
+        y = torch.randint(0, 2, (batch_size,), device=dev)
+        spectra = model.placed_spectra(x) if optimized else None
+        self.step = ReprogramStep(
+            model, x, self.occ, y, spectra=spectra, threads=self.threads, fast=optimized
+        )
+        self.idx = torch.arange(batch_size)
         self.opt = torch.optim.Adam([model.reprogrammer.theta], lr=0.05)
-        self.grad = ThreadedGrad([model.reprogrammer.theta], self.threads)
-        self.spec = model.placed_spectra(self.x) if optimized else None
         self.nb = infer_batch or batch_size
         self.xi = torch.randn(self.nb, window, device=dev)
-        self.pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+        self.dev = dev
 
-    def threads_ctx(self):
-        return single_intraop_thread() if self.threads > 1 else nullcontext()
-
-    def _part_loss(self, idx):
-        out = self.model(self.x[idx], spec=self.spec[idx], fast=True)
-        return torch.nn.functional.nll_loss(out, self.y[idx], reduction="sum")
-
-    def step(self) -> None:
+    def train_step(self) -> None:
         self.model.train()
         self.opt.zero_grad(set_to_none=True)
-        if self.optimized and self.threads > 1:
-            self.grad(self._part_loss, torch.arange(self.batch_size))
-        elif self.optimized:  # one thread (or a GPU): the whole batch at once, as the estimator
-            (self._part_loss(torch.arange(self.batch_size)) / self.batch_size).backward()
-        else:
-            loss = torch.nn.functional.nll_loss(self.model(self.x, fast=False), self.y)
-            loss.backward()
+        self.step(self.idx)
         self.opt.step()
 
     def infer(self) -> None:
         self.model.eval()
-        if self.pool is None:
-            ctx = torch.inference_mode if self.optimized else torch.no_grad
-            with ctx():
-                self.model(self.xi, fast=self.optimized)
-            return
-
-        def run(part):
-            with torch.inference_mode():
-                return self.model(part, fast=True)
-
-        list(self.pool.map(run, self.xi.split(_THREAD_CHUNK)))
+        inference.log_proba(self.model, self.xi, self.occ, self.dev, self.threads)
 
     def close(self) -> None:
-        self.grad.close()
-        if self.pool is not None:
-            self.pool.shutdown()
+        self.step.close()
 
 
 def _rate(fn, n_calls: int, samples_per_call: int, dev) -> float:
@@ -152,18 +131,15 @@ def compare_throughput(
     infer = {opt: [] for opt in paths}
     try:
         for p in runs.values():
-            with p.threads_ctx():
-                for _ in range(warmup):
-                    p.step()
-                    p.infer()
+            for _ in range(warmup):
+                p.train_step()
+                p.infer()
         for _ in range(repeats):
             for opt, p in runs.items():
-                with p.threads_ctx():
-                    train[opt].append(_rate(p.step, steps, batch_size, dev))
+                train[opt].append(_rate(p.train_step, steps, batch_size, dev))
             for opt, p in runs.items():
-                with p.threads_ctx():
-                    n_inf = max(1, steps * batch_size // p.nb)
-                    infer[opt].append(_rate(p.infer, n_inf, p.nb, dev))
+                n_inf = max(1, steps * batch_size // p.nb)
+                infer[opt].append(_rate(p.infer, n_inf, p.nb, dev))
     finally:
         for p in runs.values():
             p.close()
@@ -203,7 +179,7 @@ def _fit_times(data, device: str, weights) -> list[dict]:
         acc = clf.score(Xte, yte)
         row = {
             "dataset": name,
-            "method": "v2s",
+            "method": "tsreprog",
             "fit_seconds": fit_s,
             "epochs": clf.n_iter_,
             "accuracy": acc,

@@ -17,14 +17,23 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm.auto import tqdm
 
 from tsreprog import _native
 
-__all__ = ["ThreadedGrad", "TrainResult", "single_intraop_thread", "train_loop", "worker_pool"]
+__all__ = [
+    "ThreadedGrad",
+    "TrainResult",
+    "adam_with_schedule",
+    "holdout_split",
+    "train_loop",
+    "worker_pool",
+]
 
 
 @dataclass
@@ -47,25 +56,6 @@ class TrainResult:
     best_score: float = math.inf
     stopped_early: bool = False
     n_steps: int = 0
-
-
-@contextmanager
-def single_intraop_thread() -> Iterator[None]:
-    """Run torch ops of the calling thread on one intra-op thread inside the block.
-
-    torch's intra-op thread count is per thread (OpenMP's), so this changes nothing for other
-    threads that are already running; threads started inside the block start with one.
-    :class:`ThreadedGrad` parallelises over samples instead: for the small convolutions and
-    LSTMs of the AttRNN, two threads that each take half a mini-batch keep both cores busy,
-    while two intra-op threads on one op mostly wait for each other (measured: see
-    ``tsreprog bench-speed``).
-    """
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _one_intraop_thread() -> None:
@@ -317,3 +307,39 @@ def train_loop(
                 stacklevel=2,
             )
     return res
+
+
+def holdout_split(y, n_classes: int, fraction: float | None, rng) -> tuple[np.ndarray, object]:
+    """Stratified ``(train_rows, validation_rows or None)`` of the training data.
+
+    ``fraction=None`` keeps every row for training. When a class has fewer than 2 rows or the
+    held-out share cannot hold one row per class, warns and returns no validation rows.
+    """
+    rows = np.arange(len(y))
+    if fraction is None:
+        return rows, None
+    counts = np.bincount(y, minlength=n_classes)
+    n_val = int(np.ceil(fraction * len(y)))
+    if counts.min() >= 2 and n_classes <= n_val <= len(y) - n_classes:
+        return tuple(train_test_split(rows, test_size=n_val, stratify=y, random_state=rng))
+    warnings.warn(
+        f"cannot hold out a stratified validation_fraction={fraction} of {len(y)} series with "
+        f"class counts {counts.tolist()}; selecting the epoch on training loss instead",
+        UserWarning,
+        stacklevel=4,
+    )
+    return rows, None
+
+
+def adam_with_schedule(
+    groups: list[dict], schedule: str, epochs: int, steps_per_epoch: int
+) -> tuple[torch.optim.Optimizer, object]:
+    """Adam (Keras' ``eps=1e-7``) over the non-empty parameter groups and its per-step
+    schedule: ``"constant"`` (none), ``"cosine"`` over all steps, ``"v2s"`` ``1 / (1 + 0.48 t)``.
+    """
+    opt = torch.optim.Adam([g for g in groups if g["params"]], eps=1e-7)
+    if schedule == "cosine":
+        return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * steps_per_epoch)
+    if schedule == "v2s":
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 0.48 * t))
+    return opt, None

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from tsreprog.speed import _model
-from tsreprog.training import ThreadedGrad, single_intraop_thread
+from tsreprog.training import ThreadedGrad
 
 BATCH, STEPS = 32, 20
 
@@ -59,22 +59,22 @@ def main(rounds: int = 5) -> None:
 
     variants = {"before": before, "+cache": cache, "+cache+backward": cache_backward}
     rates = {k: [] for k in variants}
-    with single_intraop_thread():
+    torch.set_num_threads(1)  # the calling thread on one intra-op thread (set once here)
 
-        def step(fn):
-            opt.zero_grad(set_to_none=True)
-            grad(fn, torch.arange(BATCH))
-            opt.step()
+    def step(fn):
+        opt.zero_grad(set_to_none=True)
+        grad(fn, torch.arange(BATCH))
+        opt.step()
 
-        for fn in variants.values():
-            for _ in range(3):
+    for fn in variants.values():
+        for _ in range(3):
+            step(fn)
+    for _ in range(rounds):
+        for name, fn in variants.items():
+            t0 = time.perf_counter()
+            for _ in range(STEPS):
                 step(fn)
-        for _ in range(rounds):
-            for name, fn in variants.items():
-                t0 = time.perf_counter()
-                for _ in range(STEPS):
-                    step(fn)
-                rates[name].append(STEPS * BATCH / (time.perf_counter() - t0))
+            rates[name].append(STEPS * BATCH / (time.perf_counter() - t0))
     grad.close()
     base = np.median(rates["before"])
     print(

@@ -91,7 +91,9 @@ def test_shape_mismatch_names_the_keys(tmp_path):
 
 def test_missing_default_weights_name_the_file(monkeypatch):
     cfg = get_backbone_cfg("attrnn")
-    monkeypatch.setitem(_CFGS, "attrnn", type(cfg)(**{**cfg.__dict__, "file": "nope.pt"}))
+    monkeypatch.setitem(
+        _CFGS, "attrnn", type(cfg)(**{**cfg.__dict__, "weights": {"synth": "nope.pt"}})
+    )
     with pytest.raises(FileNotFoundError, match=r"nope\.pt.*tsreprog pretrain"):
         create_backbone("attrnn", weights="default")
 
@@ -149,3 +151,37 @@ def test_test_backbone_is_not_listed_for_users_but_found_by_name():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["['attrnn']", "1600", "['attrnn', 'tiny-test']"]
+
+
+def test_a_weights_tag_names_the_shipped_file_and_unknown_tags_are_refused():
+    tagged = create_backbone("attrnn.synth")
+    plain = create_backbone("attrnn")
+    assert state_dict_sha256(tagged) == state_dict_sha256(plain)
+    assert get_backbone_cfg("attrnn.synth") is get_backbone_cfg("attrnn")
+    assert list_backbones("attrnn", pretrained=True) == ["attrnn.synth"]
+    with pytest.raises(ValueError, match="no weights tagged 'real'.*attrnn.synth"):
+        create_backbone("attrnn.real")
+    with pytest.raises(ValueError, match="names shipped weights"):
+        create_backbone("attrnn.synth", weights="some.pt")
+
+
+def test_the_factory_passes_keyword_arguments_to_the_architecture():
+    from tsreprog.backbones import AcousticModel, BackboneCfg, register_backbone
+    from tsreprog.testing import TINY_CFG, TinyNet
+
+    cfg = BackboneCfg(**{**TINY_CFG.__dict__, "name": "tiny-kwargs"})
+
+    @register_backbone(cfg)
+    def tiny_kwargs(n_mels: int = 8) -> AcousticModel:
+        return AcousticModel.from_cfg(cfg, TinyNet(n_mels=n_mels))
+
+    try:
+        bb = create_backbone("tiny-kwargs", weights=None, n_mels=cfg.frontend["n_mels"])
+        assert bb.cfg.name == "tiny-kwargs"
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            create_backbone("tiny-kwargs", weights=None, depth=3)
+    finally:
+        import tsreprog.backbones._registry as reg
+
+        reg._ENTRYPOINTS.pop("tiny-kwargs")
+        _CFGS.pop("tiny-kwargs")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
+from tsreprog.kernels import set_native
 from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
@@ -32,7 +32,7 @@ def _model(mask=False, backbone="attrnn"):
 )
 def test_fast_path_matches_reference_logits_and_theta_gradient(placement, mask, native):
     """The reference (``fast=False``, PyTorch's kernels only) against the optimized path (fast,
-    with or without the native kernels of ``tsreprog._native``)."""
+    with or without the native kernels of ``tsreprog.kernels``)."""
     model = _model(mask)
     rng = np.random.RandomState(0)
     series = [rng.randn(150), rng.randn(97), rng.randn(150)]

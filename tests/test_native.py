@@ -1,4 +1,4 @@
-"""The native C kernels (``tsreprog._native``) against PyTorch's, and their fallback."""
+"""The native C kernels (``tsreprog.kernels``) against PyTorch's, and their fallback."""
 
 import os
 import shutil
@@ -7,12 +7,12 @@ import warnings
 import pytest
 import torch
 
-from tsreprog import _native
+from tsreprog import kernels
 from tsreprog.backbones.attrnn import AttRNN
 from tsreprog.frontend import LogMelFrontend, _mel_power
 
 needs_native = pytest.mark.skipif(
-    _native.library() is None, reason="no C compiler: native kernels not built"
+    kernels.library() is None, reason="no C compiler: native kernels not built"
 )
 
 
@@ -20,7 +20,7 @@ def test_ci_builds_the_native_kernels():
     """CI installs a C compiler, so there the kernels must build (not silently fall back)."""
     if not os.environ.get("CI"):
         pytest.skip("only enforced in CI")
-    assert _native.library() is not None
+    assert kernels.library() is not None
 
 
 def _attrnn(seed=0):
@@ -62,7 +62,7 @@ def test_native_lstm_matches_torch_layer_by_layer():
     probe = torch.randn(3, 11, 32)
     ref, _ = lstm(x)
     (g_ref,) = torch.autograd.grad((ref * probe).sum(), x)
-    out = _native.NativeBiLSTM.apply(x, _native.lstm_weights(lstm))
+    out = kernels.NativeBiLSTM.apply(x, kernels.lstm_weights(lstm))
     (g,) = torch.autograd.grad((out * probe).sum(), x)
     torch.testing.assert_close(out, ref, atol=1e-6, rtol=0)
     torch.testing.assert_close(g, g_ref, atol=1e-5, rtol=0)
@@ -108,11 +108,11 @@ def test_native_mel_power_matches_the_filterbank_product(delta_shape):
     g = torch.Generator().manual_seed(0)
     spec = fe.stft(torch.randn(3, 16000, generator=g))  # strided, as torch.stft returns it
     if delta_shape is None:
-        mel = _native.mel_power(spec, None, fe.fbank)
+        mel = kernels.mel_power(spec, None, fe.fbank)
         torch.testing.assert_close(mel, _mel_power(spec, fe.fbank), rtol=1e-5, atol=1e-6)
         return
     delta = (0.1 * torch.randn(delta_shape, dtype=torch.complex64, generator=g)).requires_grad_()
-    mel = _native.mel_power(spec, delta, fe.fbank)
+    mel = kernels.mel_power(spec, delta, fe.fbank)
     ref = _mel_power(spec + delta, fe.fbank)
     torch.testing.assert_close(mel, ref, rtol=1e-5, atol=1e-6)
     probe = torch.randn(ref.shape, generator=g)
@@ -127,16 +127,16 @@ def test_native_mel_power_declines_what_it_does_not_cover():
     fe = LogMelFrontend(n_fft=64, hop_length=16, n_mels=8)
     spec = fe.stft(torch.randn(2, 200))
     per_row = torch.zeros(2, *spec.shape[1:], dtype=torch.complex64)
-    assert _native.mel_power(spec, per_row, fe.fbank) is None  # one delta per row
-    assert _native.mel_power(spec.to(torch.complex128), None, fe.fbank.double()) is None
-    assert _native.mel_power(spec.clone().requires_grad_(), None, fe.fbank) is None
+    assert kernels.mel_power(spec, per_row, fe.fbank) is None  # one delta per row
+    assert kernels.mel_power(spec.to(torch.complex128), None, fe.fbank.double()) is None
+    assert kernels.mel_power(spec.clone().requires_grad_(), None, fe.fbank) is None
 
 
 @pytest.fixture
 def fresh_library(monkeypatch, tmp_path):
     """An unbuilt library state with its own cache folder; restored afterwards."""
-    monkeypatch.setattr(_native, "_LIB", None)
-    monkeypatch.setattr(_native, "_TRIED", False)
+    monkeypatch.setattr(kernels, "_LIB", None)
+    monkeypatch.setattr(kernels, "_TRIED", False)
     monkeypatch.setenv("TSREPROG_CACHE", str(tmp_path))
     return tmp_path
 
@@ -144,34 +144,34 @@ def fresh_library(monkeypatch, tmp_path):
 def test_missing_compiler_warns_once_and_falls_back(fresh_library, monkeypatch):
     monkeypatch.setenv("CC", "no-such-compiler-xyz")
     with pytest.warns(RuntimeWarning, match="no C compiler 'no-such-compiler-xyz'"):
-        assert _native.library() is None
+        assert kernels.library() is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert _native.library() is None  # decided once: no second warning
+        assert kernels.library() is None  # decided once: no second warning
     net = _attrnn()
     x = torch.randn(2, 80, 125)
     assert not net._use_native(x)
     assert net(x).shape == (2, 36)  # PyTorch's kernels
     with pytest.raises(RuntimeError, match="native kernels are not available"):
-        _native.NativeBiLSTM.apply(torch.randn(1, 3, 80), _native.lstm_weights(net.lstm1))
+        kernels.NativeBiLSTM.apply(torch.randn(1, 3, 80), kernels.lstm_weights(net.lstm1))
 
 
 def test_native_kernels_can_be_turned_off_by_environment(fresh_library, monkeypatch):
     monkeypatch.setenv("TSREPROG_NATIVE", "0")
-    assert not _native.native_enabled()
-    assert _native.library() is None
+    assert not kernels.native_enabled()
+    assert kernels.library() is None
     assert not list(fresh_library.iterdir())  # nothing built
 
 
 @needs_native
 def test_build_is_cached_and_atomic(fresh_library):
-    lib = _native.library()
+    lib = kernels.library()
     assert lib is not None
     files = list((fresh_library / "native").iterdir())
     assert len(files) == 1 and files[0].suffix == ".so"  # no temporary left behind
     stamp = files[0].stat().st_mtime_ns
-    _native._TRIED = False
-    assert _native.library() is not None
+    kernels._TRIED = False
+    assert kernels.library() is not None
     assert files[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
 
 
@@ -179,9 +179,9 @@ def test_set_native_switches_every_submodule():
     from tsreprog.backbones import create_backbone
 
     bb = create_backbone("attrnn", weights=None, seed=0)
-    _native.set_native(bb, False)
+    kernels.set_native(bb, False)
     assert bb.network.native is False and bb.frontend.native is False
-    _native.set_native(bb, True)
+    kernels.set_native(bb, True)
     assert bb.network.native is True and bb.frontend.native is True
 
 
@@ -206,9 +206,9 @@ def test_unsupported_sizes_run_on_pytorch_kernels():
 
 
 def test_unwritable_cache_builds_in_a_temporary_folder(fresh_library, monkeypatch):
-    if not _native.native_enabled() or shutil.which(os.environ.get("CC") or "cc") is None:
+    if not kernels.native_enabled() or shutil.which(os.environ.get("CC") or "cc") is None:
         pytest.skip("native kernels off or no C compiler")
     blocker = fresh_library / "a_file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("TSREPROG_CACHE", str(blocker / "sub"))  # mkdir fails, even as root
-    assert _native.library() is not None
+    assert kernels.library() is not None

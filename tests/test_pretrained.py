@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tsreprog.backbones import create_backbone, list_backbones
-from tsreprog.backbones._registry import file_sha256
+from tsreprog.backbones._weights import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
-PRETRAINED = ROOT / "tsreprog" / "pretrained"
+PRETRAINED = ROOT / "pretrained"
 
 
 def test_shipped_weights_load_and_match_their_checksum():
@@ -19,7 +19,7 @@ def test_shipped_weights_load_and_match_their_checksum():
     assert file_sha256(PRETRAINED / "attrnn_synth.pt") == meta["sha256"]
     model = create_backbone("attrnn")  # weights="default"
     assert model.weights_meta["test_accuracy"] == meta["test_accuracy"] >= 0.90
-    assert "attrnn" in list_backbones(pretrained=True)
+    assert "attrnn.synth" in list_backbones(pretrained=True)
     emb, kind = model.source_class_embeddings()
     assert kind == "class_means" and emb.shape == (36, 32)
 
@@ -71,12 +71,24 @@ def test_default_weights_reach_a_non_editable_install(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_a_damaged_shipped_file_gives_a_clear_error(tmp_path, monkeypatch, damage):
-    import tsreprog.backbones._registry as reg
+    import tsreprog.backbones._weights as reg
 
     data = (PRETRAINED / "attrnn_synth.pt").read_bytes()
     bad = tmp_path / "attrnn_synth.pt"
     bad.write_bytes(data[: len(data) // 3] if damage == "truncate" else data[:-10] + b"x" * 10)
     (tmp_path / "attrnn_synth.json").write_text((PRETRAINED / "attrnn_synth.json").read_text())
-    monkeypatch.setattr(reg, "_package_file", lambda file: tmp_path / file)
+    monkeypatch.setattr(reg, "package_file", lambda file: tmp_path / file)
     with pytest.raises(ValueError, match="corrupted, truncated or was replaced"):
         create_backbone("attrnn")
+
+
+def test_the_package_list_in_pyproject_covers_every_subpackage():
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "tsreprog").rglob("__init__.py")
+    }
+    assert on_disk | {"tsreprog.pretrained"} == listed

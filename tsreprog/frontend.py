@@ -22,7 +22,7 @@ import torch
 import torchaudio.functional as AF
 from torch import Tensor, nn
 
-from tsreprog import _native
+from tsreprog import kernels
 
 __all__ = ["LogMelFrontend", "logmel", "logmel_from_stft", "stft"]
 
@@ -136,7 +136,7 @@ def logmel_from_stft(
         ``(batch, ...)``. When ``spec`` needs no gradient and ``delta`` does, the sum's
         power spectrum has a hand-written backward pass (:class:`_MelPowerOfSum`).
     native : bool
-        Use the fused C kernel of :func:`tsreprog._native.mel_power` where it applies (on CPU,
+        Use the fused C kernel of :func:`tsreprog.kernels.mel_power` where it applies (on CPU,
         ``spec`` without gradient, ``delta`` shared by the batch); ``False``: PyTorch's ops.
 
     Returns
@@ -154,7 +154,7 @@ def logmel_from_stft(
 
 def _mel_power_dispatch(spec: Tensor, fbank: Tensor, delta: Tensor | None, native: bool) -> Tensor:
     """The mel power of ``spec (+ delta)`` by the fastest computation that applies."""
-    mel = _native.mel_power(spec, delta, fbank) if native else None
+    mel = kernels.mel_power(spec, delta, fbank) if native else None
     if mel is not None:
         return mel
     if delta is None:
@@ -228,7 +228,7 @@ class LogMelFrontend(nn.Module):
             mel_scale="slaney",
         )
         self.register_buffer("fbank", fb, persistent=False)
-        #: fused C kernel for the mel power where it applies (``tsreprog._native``)
+        #: fused C kernel for the mel power where it applies (``tsreprog.kernels``)
         self.native = True
 
     def n_frames(self, samples: int) -> int:

@@ -22,8 +22,12 @@ from torch import nn
 
 from tsreprog._io import NotPlainDataError, atomic_write, check_output_path, load_plain_torch
 from tsreprog._params import UsageError
-from tsreprog.backbones import AcousticModel, create_backbone, get_backbone_cfg
-from tsreprog.backbones._registry import save_backbone_weights
+from tsreprog.backbones import (
+    AcousticModel,
+    create_backbone,
+    get_backbone_cfg,
+    save_backbone_weights,
+)
 from tsreprog.inference import batched
 from tsreprog.training import TrainResult, train_loop
 

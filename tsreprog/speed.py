@@ -10,7 +10,7 @@ Two paths of the same :class:`~tsreprog.model.ReprogrammedModel` are timed in on
   set's spectra fit in 512 MB), plus θ's spectrum once per step (linearity of the STFT), the
   power spectrum of their sum with a hand-written backward pass
   (``tsreprog.frontend._MelPowerOfSum``), and on CPU: tsreprog's native kernels where they
-  are built (``tsreprog._native``: the fused mel power of that sum and its backward, the
+  are built (``tsreprog.kernels``: the fused mel power of that sum and its backward, the
   AttRNN's convolution block and LSTM recurrences without weight gradients) and the
   mini-batch split over one worker thread per core, each with one intra-op thread
   (``tsreprog.training.ThreadedGrad``), instead of two intra-op threads fighting over each
@@ -31,8 +31,8 @@ import torch
 
 from tsreprog import inference
 from tsreprog._io import peak_rss_mb
-from tsreprog._native import set_native
 from tsreprog.backbones import create_backbone
+from tsreprog.kernels import set_native
 from tsreprog.mappings import ManyToOneMapping, assign_many_to_one
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer

@@ -14,7 +14,6 @@ from torch import Tensor, nn
 
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
 from tsreprog.backbones._registry import register_backbone
-from tsreprog.backbones.attrnn import _build
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
 
 __all__ = ["TINY_CFG", "TinyNet"]
@@ -46,7 +45,7 @@ class TinyNet(nn.Module):
 
 TINY_CFG = BackboneCfg(
     name="tiny-test",
-    file=None,
+    weights={},
     sample_rate=16000,
     input_samples=1600,
     num_classes=36,
@@ -61,4 +60,4 @@ TINY_CFG = BackboneCfg(
 @register_backbone(TINY_CFG)
 def tiny_test() -> AcousticModel:
     """A tiny backbone with a 1600-sample window, for tests and quick experiments."""
-    return _build(TINY_CFG, TinyNet(n_mels=TINY_CFG.frontend["n_mels"]))
+    return AcousticModel.from_cfg(TINY_CFG, TinyNet(n_mels=TINY_CFG.frontend["n_mels"]))

@@ -24,8 +24,6 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm.auto import tqdm
 
-from tsreprog import _native
-
 __all__ = [
     "ThreadedGrad",
     "TrainResult",
@@ -100,11 +98,8 @@ class ThreadedGrad:
         intra-op thread (see :func:`worker_pool`). Use it only when the forward pass has no
         shared mutable state (frozen backbone: batch-norm in eval mode; draw random masks
         beforehand).
-    chunk : int or None
-        Rows per share. ``None``: 16 where tsreprog's native kernels are built (a batch of 32
-        becomes 2 shares of 16 on 2 threads; measured 585 vs 493 samples/s for shares of 8,
-        ``python results/exploration/chunk_ab.py``), else 8 (PyTorch's kernels:
-        small shares keep the STFT and LSTM buffers in cache, +10 % over shares of 16).
+    chunk : int
+        Rows per share (at least ``n_threads`` shares per batch).
 
     Notes
     -----
@@ -112,11 +107,9 @@ class ThreadedGrad:
     are deterministic; they equal the one-thread gradient up to float rounding.
     """
 
-    def __init__(self, params: list[torch.Tensor], n_threads: int, chunk: int | None = None):
+    def __init__(self, params: list[torch.Tensor], n_threads: int, chunk: int = 16):
         self.params = list(params)
         self.n_threads = max(1, int(n_threads))
-        if chunk is None:
-            chunk = 16 if _native.library() is not None else 8
         self.chunk = max(1, int(chunk))
         self._pool = _new_pool(self.n_threads) if self.n_threads > 1 else None
 

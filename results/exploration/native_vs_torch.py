@@ -22,11 +22,11 @@ import numpy as np
 
 
 def run(out: str, seeds: str, datasets: str) -> None:
-    from tsreprog import ReprogramClassifier, _native
+    from tsreprog import ReprogramClassifier, kernels
     from tsreprog.data.ucr import load_dataset
 
     lo, hi = (int(s) for s in seeds.split("-"))
-    native = _native.library() is not None
+    native = kernels.library() is not None
     for name in datasets.split(","):
         Xtr, ytr, Xte, yte = load_dataset(
             name, data=None if name == "GunPoint" else "../shared/ucr"

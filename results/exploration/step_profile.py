@@ -15,7 +15,7 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from tsreprog import _native
+from tsreprog import kernels
 from tsreprog.speed import _model
 
 torch.set_num_threads(1)
@@ -45,7 +45,7 @@ for _ in range(5):
         step()
     times.append((time.perf_counter() - t0) / 10 * 1e3)
 times.sort()
-print(f"native kernels: {_native.library() is not None}")
+print(f"native kernels: {kernels.library() is not None}")
 print(
     f"ms per step (one thread, batch {batch}): median {times[2]:.1f}",
     f"of {[round(t, 1) for t in times]}",

@@ -7,13 +7,9 @@ one file.
 
 from tsreprog._entries import import_entries
 from tsreprog.backbones._base import AcousticModel, BackboneCfg, state_dict_sha256
-from tsreprog.backbones._registry import (
-    create_backbone,
-    get_backbone_cfg,
-    list_backbones,
-    register_backbone,
-    save_backbone_weights,
-)
+from tsreprog.backbones._factory import create_backbone
+from tsreprog.backbones._registry import get_backbone_cfg, list_backbones, register_backbone
+from tsreprog.backbones._weights import save_backbone_weights
 
 import_entries(__name__, __path__)
 

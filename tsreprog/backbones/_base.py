@@ -21,9 +21,10 @@ class BackboneCfg:
     ----------
     name : str
         Registry name.
-    file : str or None
-        File name of the shipped weights inside ``tsreprog/pretrained`` (``None``: no shipped
-        weights; ``weights="default"`` is then a fixed-seed random initialisation).
+    weights : dict of str to str
+        Shipped weights by tag: file names inside ``tsreprog.pretrained`` (``pretrained/`` in
+        the repository); the first tag is the default. Empty: no shipped weights, and
+        ``weights="default"`` is a fixed-seed random initialisation.
     sample_rate : int, Hz
     input_samples : int
         Length of the input window in samples.
@@ -36,7 +37,7 @@ class BackboneCfg:
     """
 
     name: str
-    file: str | None
+    weights: dict
     sample_rate: int
     input_samples: int
     num_classes: int
@@ -87,6 +88,14 @@ class AcousticModel(nn.Module):
         #: metadata stored with the loaded weights (classes, corpus, accuracies, source-class
         #: embeddings); empty for a random initialisation
         self.weights_meta: dict = {}
+
+    @classmethod
+    def from_cfg(cls, cfg: BackboneCfg, network: nn.Module) -> AcousticModel:
+        """``network`` behind the log-mel front end that ``cfg.frontend`` describes."""
+        frontend = LogMelFrontend(
+            sample_rate=cfg.sample_rate, f_max=cfg.sample_rate / 2, **cfg.frontend
+        )
+        return cls(frontend, network, cfg)
 
     def forward(self, wave: Tensor) -> Tensor:
         return self.network(self.frontend(wave))

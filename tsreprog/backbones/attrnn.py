@@ -11,10 +11,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from tsreprog import _native
+from tsreprog import kernels
 from tsreprog.backbones._base import AcousticModel, BackboneCfg
 from tsreprog.backbones._registry import register_backbone
-from tsreprog.frontend import LogMelFrontend
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
 
 __all__ = ["AttRNN"]
@@ -40,7 +39,7 @@ class AttRNN(nn.Module):
         self.fc1 = nn.Linear(2 * rnn_units, 64)
         self.fc2 = nn.Linear(64, 32)
         self.out = nn.Linear(32, num_classes)
-        #: use tsreprog's native kernels (``tsreprog._native``) when frozen, in eval mode, on
+        #: use tsreprog's native kernels (``tsreprog.kernels``) when frozen, in eval mode, on
         #: CPU and when they are built; ``False``: always PyTorch's kernels
         self.native = True
         self._native_cache = None
@@ -68,7 +67,7 @@ class AttRNN(nn.Module):
             return False
         if torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters()):
             return False  # weight gradients wanted: PyTorch's kernels compute them
-        return _native.library() is not None
+        return kernels.library() is not None
 
     def _native_weights(self) -> tuple:
         key = tuple((t.data_ptr(), t._version) for t in (*self.parameters(), *self.buffers()))
@@ -76,18 +75,18 @@ class AttRNN(nn.Module):
         if cached is None or cached[0] != key:
             cached = self._native_cache = (
                 key,
-                _native.conv_weights(self.conv1, self.bn1, self.conv2, self.bn2),
-                _native.lstm_weights(self.lstm1),
-                _native.lstm_weights(self.lstm2),
+                kernels.conv_weights(self.conv1, self.bn1, self.conv2, self.bn2),
+                kernels.lstm_weights(self.lstm1),
+                kernels.lstm_weights(self.lstm2),
             )
         return cached[1:]
 
     def forward(self, logmel: Tensor, return_extras: bool = False) -> Tensor | tuple[Tensor, dict]:
         if self._use_native(logmel):
             w_conv, w_l1, w_l2 = self._native_weights()
-            x = _native.NativeConvBlock.apply(logmel.transpose(1, 2), w_conv)
-            h = _native.NativeBiLSTM.apply(x, w_l1)
-            h = _native.NativeBiLSTM.apply(h, w_l2)
+            x = kernels.NativeConvBlock.apply(logmel.transpose(1, 2), w_conv)
+            h = kernels.NativeBiLSTM.apply(x, w_l1)
+            h = kernels.NativeBiLSTM.apply(h, w_l2)
         else:
             # (batch, n_mels, frames) -> (batch, 1, frames, n_mels): time is the conv's height
             x = logmel.transpose(1, 2).unsqueeze(1)
@@ -108,7 +107,7 @@ class AttRNN(nn.Module):
 
 ATTRNN_CFG = BackboneCfg(
     name="attrnn",
-    file="attrnn_synth.pt",
+    weights={"synth": "attrnn_synth.pt"},
     sample_rate=16000,
     input_samples=16000,
     num_classes=36,
@@ -116,18 +115,11 @@ ATTRNN_CFG = BackboneCfg(
     frontend={"n_fft": 1024, "hop_length": 128, "pad": 448, "n_mels": 80, "f_min": 40.0},
     license="Apache-2.0",
     origin="trained by `tsreprog pretrain` on a corpus synthesized with espeak-ng",
-    notes="de Andrade et al. 2018 architecture; see tsreprog/pretrained/MODEL_CARD.md",
+    notes="de Andrade et al. 2018 architecture; see pretrained/MODEL_CARD.md",
 )
-
-
-def _build(cfg: BackboneCfg, net: nn.Module) -> AcousticModel:
-    frontend = LogMelFrontend(
-        sample_rate=cfg.sample_rate, f_max=cfg.sample_rate / 2, **cfg.frontend
-    )
-    return AcousticModel(frontend, net, cfg)
 
 
 @register_backbone(ATTRNN_CFG)
 def attrnn() -> AcousticModel:
     """The attention-RNN of de Andrade et al. (2018) with its log-mel front end."""
-    return _build(ATTRNN_CFG, AttRNN(n_mels=ATTRNN_CFG.frontend["n_mels"]))
+    return AcousticModel.from_cfg(ATTRNN_CFG, AttRNN(n_mels=ATTRNN_CFG.frontend["n_mels"]))

@@ -2,7 +2,7 @@
  * Native kernels for a frozen AttRNN: forward passes and gradients with respect to the input
  * only (the weights are frozen, so their gradients are never needed).
  *
- * Built on first use by tsreprog/_native.py (cc -O3 -march=native -ffast-math -shared) and
+ * Built on first use by tsreprog/kernels.py (cc -O3 -march=native -ffast-math -shared) and
  * called through ctypes, which releases the GIL, so tsreprog.training.ThreadedGrad's worker
  * threads run these kernels in parallel. Every function is single-threaded and re-entrant:
  * all memory it writes is passed in by the caller.

@@ -3,7 +3,7 @@
 Why: reprogramming needs the gradient with respect to the backbone's *input* only, but
 PyTorch's CPU LSTM and convolution backward passes also compute the weight gradients, and
 their per-time-step overheads dominate a training step at the AttRNN's small sizes (batch
-shares of 8-16, 64 units, 125 steps). ``_native.c`` holds the LSTM recurrences (forward, and
+shares of 8-16, 64 units, 125 steps). ``kernels.c`` holds the LSTM recurrences (forward, and
 backward to the gates) and the two-convolution block (forward, and backward to the input); the
 large matrix products (input projections, input gradients) stay with PyTorch's BLAS.
 
@@ -41,7 +41,7 @@ __all__ = [
     "set_native",
 ]
 
-_SRC = Path(__file__).with_name("_native.c")
+_SRC = Path(__file__).with_name("kernels.c")
 _FLAGS = ["-O3", "-march=native", "-ffast-math", "-fPIC", "-shared"]
 _LOCK = threading.Lock()
 _LIB: ctypes.CDLL | None = None
@@ -109,7 +109,7 @@ def _build(cc: str) -> Path:
 
 
 _I, _P, _F = ctypes.c_int, ctypes.c_void_p, ctypes.c_float
-#: argument types of the kernels in ``_native.c`` (all return void)
+#: argument types of the kernels in ``kernels.c`` (all return void)
 _SIGNATURES = {
     "lstm_forward": [_I, _I, _I, _I, _P, _I, _P, _P, _P, _P, _P],
     "lstm_backward": [_I, _I, _I, _I, _P, _P, _P, _P, _P, _I, _P],

@@ -33,6 +33,7 @@ from tsreprog.results import (
     as_frame,
     check_resume,
     finished_record,
+    folder_name,
     write_cell,
     write_failure,
 )
@@ -272,7 +273,7 @@ class Cell:
     @property
     def key(self) -> tuple:
         r = self.record
-        return (r["method"], r["dataset"], int(r["seed"]))
+        return (folder_name(r), r["dataset"], int(r["seed"]))
 
 
 def run_grid(

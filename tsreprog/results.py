@@ -56,6 +56,7 @@ __all__ = [
     "check_out_folder",
     "check_resume",
     "failure_path",
+    "folder_name",
     "finished_record",
     "load_results",
     "read_cell",
@@ -173,6 +174,12 @@ def check_out_folder(out: str | os.PathLike) -> Path:
 
 
 # ---------------------------------------------------------------------------------- writing
+def folder_name(record: Mapping) -> str:
+    """The results folder of a record's method: its ``estimator`` field (a variant of a
+    method, such as ``reprogram-similarity``), else its ``method``."""
+    return str(record.get("estimator") or record["method"])
+
+
 def _number(value) -> str:
     """A number for line 3: ``repr`` of the float (exact round trip), ``-1`` when unknown."""
     try:
@@ -211,7 +218,7 @@ def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = No
             f"status {record.get('status')!r}: only a finished cell (status 'ok') is written "
             "as a results file; use write_failure for the others"
         )
-    path = cell_path(out, record["method"], record["dataset"], record["seed"])
+    path = cell_path(out, folder_name(record), record["dataset"], record["seed"])
     meta = _meta(record)
     meta["classes"] = cases.classes if cases is not None else meta.get("classes")
     meta["n_cases"] = 0 if cases is None else len(cases.y_true)
@@ -219,7 +226,7 @@ def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = No
     memory = -1 if rss is None else int(round(float(rss) * 2**20))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    head = [record["dataset"], record["method"], "TEST", int(record["seed"]), "SECONDS", FORMAT]
+    head = [record["dataset"], folder_name(record), "TEST", int(record["seed"]), "SECONDS", FORMAT]
     writer.writerow(head)
     buf.write(json.dumps(meta, sort_keys=True) + "\n")
     line3 = [_number(record.get(k)) for k in _LINE3] + ["-1", str(memory), "", "-1", "-1"]
@@ -228,7 +235,9 @@ def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = No
         for t, p, row in zip(cases.y_true, cases.y_pred, cases.proba):
             writer.writerow([t, p, "", *(repr(float(v)) for v in row)])
     atomic_write_text(path, buf.getvalue())
-    failure_path(out, record["method"], record["dataset"], record["seed"]).unlink(missing_ok=True)
+    failure_path(out, folder_name(record), record["dataset"], record["seed"]).unlink(
+        missing_ok=True
+    )
     return path
 
 
@@ -238,7 +247,7 @@ def write_failure(out: str | os.PathLike, record: Mapping) -> Path:
 
     if record.get("status") == "ok":
         raise ValueError("a finished cell is written with write_cell, not write_failure")
-    path = failure_path(out, record["method"], record["dataset"], record["seed"])
+    path = failure_path(out, folder_name(record), record["dataset"], record["seed"])
     rec = {k: _plain(v) for k, v in record.items()}
     atomic_write_text(path, json.dumps(rec, sort_keys=True) + "\n")
     return path

@@ -124,7 +124,7 @@ class Registry:
                 f"; {n!r} was renamed {self.renamed[n]!r}" for n in bad if n in self.renamed
             )
             raise UsageError(
-                f"unknown {self.what} method(s) {bad or names}{hint}; choose from "
+                f"unknown method(s) {bad or names} for {self.what}{hint}; choose from "
                 + ", ".join(self.methods)
             )
         return names

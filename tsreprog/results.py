@@ -132,26 +132,19 @@ def _safe(part: str, what: str) -> str:
     return part
 
 
+def _path(out, method: str, dataset: str, seed: int, kind: str, suffix: str) -> Path:
+    folder = Path(out) / _safe(method, "method") / kind / _safe(dataset, "dataset")
+    return folder / f"testResample{int(seed)}{suffix}"
+
+
 def cell_path(out: str | os.PathLike, method: str, dataset: str, seed: int) -> Path:
     """``out/<method>/Predictions/<dataset>/testResample<seed>.csv``."""
-    return (
-        Path(out)
-        / _safe(method, "method")
-        / "Predictions"
-        / _safe(dataset, "dataset")
-        / f"testResample{int(seed)}.csv"
-    )
+    return _path(out, method, dataset, seed, "Predictions", ".csv")
 
 
 def failure_path(out: str | os.PathLike, method: str, dataset: str, seed: int) -> Path:
     """``out/<method>/Failed/<dataset>/testResample<seed>.json`` (never a finished cell)."""
-    return (
-        Path(out)
-        / _safe(method, "method")
-        / "Failed"
-        / _safe(dataset, "dataset")
-        / f"testResample{int(seed)}.json"
-    )
+    return _path(out, method, dataset, seed, "Failed", ".json")
 
 
 def check_out_folder(out: str | os.PathLike) -> Path:

@@ -90,20 +90,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsreprog import harness
 from tsreprog._params import add_set_argument
-from tsreprog.harness import (
-    Cell,
-    Method,
-    Registry,
-    as_list,
-    blank_record,
-    check_grid_args,
-    fit_and_score,
-    out_folder,
-    overrides_json,
-    run_cell,
-    run_grid,
-)
 from tsreprog.report import md_table, ok_rows
 from tsreprog.results import as_frame, load_results
 
@@ -342,7 +330,7 @@ def find_datasets(
             "testing_list.txt), nor sub-folders that do; make them with "
             "make_low_resource_sets() or `tsreprog speech --synthesize`"
         )
-    wanted = as_list(languages)
+    wanted = harness.as_list(languages)
     if not wanted:
         return found
     missing = [w for w in wanted if w not in found]
@@ -465,10 +453,10 @@ _DESCRIPTIONS = {
     "reprogram+finetune": "θ, many-to-one mapping and the backbone's weights trained together",
 }
 #: The study's methods, in the harness's registry form.
-REGISTRY = Registry("speech")
+REGISTRY = harness.Registry("speech")
 for _method in METHODS:
     REGISTRY.register(
-        Method(_method, "run", _DESCRIPTIONS[_method], _study_kwargs(_method), _build)
+        harness.Method(_method, "run", _DESCRIPTIONS[_method], _study_kwargs(_method), _build)
     )
 
 
@@ -501,13 +489,13 @@ def _record(
 ) -> tuple[dict, dict]:
     """The record of a cell before it runs, and the kwargs of its estimator."""
     kwargs = REGISTRY[method].kwargs(dict(params or {}), mapping)
-    record = blank_record(
+    record = harness.blank_record(
         name,
         method,
         seed,
         mapping=mapping,
         estimator=_folder(method, mapping),
-        params=overrides_json(kwargs),
+        params=harness.overrides_json(kwargs),
         estimator_params=REGISTRY[method].estimator_params(kwargs),
     )
     return record, kwargs
@@ -516,7 +504,7 @@ def _record(
 def _fit_cell(data: tuple, kwargs: dict, seed: int) -> tuple[dict, object]:
     """Fit one ReprogramClassifier configuration on ``data``; ``(numbers, cases)``."""
     Xtr, ytr, Xte, yte = data
-    return fit_and_score(_build(kwargs, seed), Xtr, ytr, Xte, yte)
+    return harness.fit_and_score(_build(kwargs, seed), Xtr, ytr, Xte, yte)
 
 
 def _run_cell(
@@ -536,7 +524,7 @@ def _run_cell(
         row.update(numbers)
         return cases
 
-    return run_cell(record, work)
+    return harness.run_cell(record, work)
 
 
 def run_speech_study(
@@ -586,26 +574,26 @@ def run_speech_study(
     FileNotFoundError
         When ``data`` holds no dataset.
     """
-    methods = as_list(methods)
-    mappings = list(dict.fromkeys(as_list(mappings)))
+    methods = harness.as_list(methods)
+    mappings = list(dict.fromkeys(harness.as_list(mappings)))
     REGISTRY.check(methods)
     if any(m in _MANY_TO_ONE for m in methods):
         bad = [m for m in mappings if m not in MAPPINGS]
         if bad or not mappings:
             raise ValueError(f"mapping(s) {bad or mappings}; choose from {', '.join(MAPPINGS)}")
-    check_grid_args(seeds, "loky", None)
+    harness.check_grid_args(seeds, "loky", None)
     variants = _cells_of(methods, mappings)
     for method, mapping in variants:  # reject bad overrides before any work
         study_params(method, mapping, params)
-    out_path = out_folder(out)
+    out_path = harness.out_folder(out)
     sets = find_datasets(data, languages)
     cells = []
     for name, root in sets.items():
         for seed in range(int(seeds)):
             for method, mapping in variants:
                 rec, _ = _record(name, method, mapping, seed, params)
-                cells.append(Cell(rec, (name, str(root), method, mapping, seed, params)))
-    df = run_grid(
+                cells.append(harness.Cell(rec, (name, str(root), method, mapping, seed, params)))
+    df = harness.run_grid(
         cells,
         lambda *task: _run_cell(*task),
         out=out_path,
@@ -917,7 +905,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
 
     args = as_namespace(args, add_arguments, "tsreprog speech")
     if args.synthesize:
-        langs = as_list(args.languages) or list(DEFAULT_LANGUAGES)
+        langs = harness.as_list(args.languages) or list(DEFAULT_LANGUAGES)
         made = make_low_resource_sets(args.data, langs=langs, jobs=args.jobs, progress=True)
         for info in made.values():
             n_tr = sum(info["train_per_class"].values())

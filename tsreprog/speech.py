@@ -132,7 +132,7 @@ STUDY_DEFAULTS: dict = {"placement": "pad"}
 #: on validation splits of the three languages' *training* clips
 #: (``results/speech_lr/README.md``; the test clips were not loaded).
 METHOD_DEFAULTS: dict[str, dict] = {"reprogram": {"lr": 5e-4}, "reprogram+finetune": {"lr": 5e-4}}
-#: Columns of the results CSV.
+#: Columns of the study's results frame (:func:`read_study`), first.
 COLUMNS: list[str] = [
     "dataset",
     "method",

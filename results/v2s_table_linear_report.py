@@ -1,4 +1,5 @@
-"""Write results/v2s_table_linear.md and .png from results/v2s_table_linear.csv.
+"""Write results/v2s_table_linear.md and .png from the results folder results/v2s_table_linear/
+(converted from the run's CSV by results/convert_results.py).
 
     python results/v2s_table_linear_report.py
 
@@ -18,9 +19,13 @@ from tsreprog.bench import (
 )
 
 here = Path(__file__).parent
-df = read_results(here / "v2s_table_linear.csv")
+df = read_results(here / "v2s_table_linear")
+# the report names the methods as the run did
+df["method"] = df["method"].replace({"tsreprog": "v2s", "tsreprog-random": "v2s-random"})
 # rows in the order of the paper's Table 2 (the CSV holds them in the order they finished)
 order = {name: i for i, name in enumerate(load_paper_results()["dataset"])}
+methods = {m: i for i, m in enumerate(("minirocket", "v2s", "v2s-random", "paper"))}
+df = df.sort_values("method", key=lambda c: c.map(methods), kind="stable")
 df = df.sort_values("dataset", key=lambda c: c.map(order), kind="stable")
 ok = df[(df["status"] == "ok") & (df["seed"] >= 0)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ import pytest
 
 from tsreprog import ReprogramClassifier, bench
 from tsreprog.data.ucr import load_dataset, read_suite, read_ucr_file
+from tsreprog.results import cell_path, read_cell
 
 TINY = {"backbone": "tiny-test", "epochs": 1}
 
@@ -73,7 +73,7 @@ def test_paper_rows_are_read_not_run(tmp_path, monkeypatch):
         datasets="GunPoint,FordA,OSULeaf",
         methods="paper,paper-sota",
         seeds=3,
-        out=tmp_path / "r.csv",
+        out=tmp_path / "r",
         verbose=False,
     )
     by = df.set_index(["dataset", "method"])
@@ -86,8 +86,11 @@ def test_paper_rows_are_read_not_run(tmp_path, monkeypatch):
     assert by.loc[("FordA", "paper"), "status"] == "ok"
     assert by.loc[("OSULeaf", "paper"), "status"] == "missing"
     assert "not in Voice2Series Table 2" in by.loc[("OSULeaf", "paper"), "error"]
-    on_disk = bench.read_results(tmp_path / "r.csv")
+    on_disk = bench.read_results(tmp_path / "r")
     assert len(on_disk) == 6 and not on_disk.duplicated(["dataset", "method", "seed"]).any()
+    # published numbers go through the same results files as our own, without cases
+    rec, cases = read_cell(cell_path(tmp_path / "r", "paper", "GunPoint", -1))
+    assert rec["accuracy"] == pytest.approx(0.9667) and rec["n_cases"] == 0 and cases is None
 
 
 # ---------------------------------------------------------------------------- summary
@@ -113,7 +116,7 @@ def test_summary_arithmetic_on_hand_made_csv(tmp_path):
     _hand_made().to_csv(path, index=False)
     df = bench.read_results(path)
 
-    table = bench._accuracy_table(df)
+    table = bench.accuracy_table(df)
     assert table.loc["D1", "v2s"] == pytest.approx(0.85)  # mean over seeds first
     res = bench.compare(table)
     assert res["datasets"] == ["D1", "D2", "D3", "D5"]  # D4: v2s failed; D6: missing
@@ -146,7 +149,7 @@ def test_summary_against_paper_excludes_label_artefacts():
         dict(dataset="Coffee", method="v2s", seed=0, accuracy=0.9),
         dict(dataset="FordA", method="v2s", seed=0, accuracy=0.9),
     ]
-    paper = bench._paper_rows(["GunPoint", "Coffee", "FordA"], ["paper"])
+    paper = [bench.REGISTRY["paper"].load(d) for d in ["GunPoint", "Coffee", "FordA"]]
     df = pd.concat([pd.DataFrame(rows), pd.DataFrame(paper)], ignore_index=True)
     text = bench.summarize(df)
     vs_paper = text.split("### Against the Voice2Series paper", 1)[1]
@@ -180,9 +183,9 @@ def test_read_results_drops_a_half_written_last_line(tmp_path):
     assert bench.read_results(tmp_path / "absent.csv").empty
 
 
-def test_resume_skips_finished_cells_and_repairs_the_file(tmp_path, monkeypatch):
+def test_resume_skips_finished_cells(tmp_path, monkeypatch):
     data = write_ucr(tmp_path / "ucr")
-    out = tmp_path / "res.csv"
+    out = tmp_path / "res"
     calls = []
     real = bench._run_cell
 
@@ -191,105 +194,133 @@ def test_resume_skips_finished_cells_and_repairs_the_file(tmp_path, monkeypatch)
         return real(dataset, method, seed, *args, **kwargs)
 
     monkeypatch.setattr(bench, "_run_cell", counting)
-    kw = dict(data=data, datasets=["Tiny"], methods=["v2s"], out=out, params=TINY, verbose=False)
+    kw = dict(data=data, datasets=["Tiny"], methods=["tsreprog"], out=out, params=TINY)
+    kw["verbose"] = False
     first = bench.run_bench(seeds=1, **kw)
-    assert calls == [("Tiny", "v2s", 0)] and first.loc[0, "status"] == "ok"
-
-    # mark the finished row so we can see it is kept, then simulate a crash mid-append
-    df = bench.read_results(out)
-    df.loc[0, "accuracy"] = 0.123
-    out.write_text(df.to_csv(index=False, lineterminator="\n") + "Tiny,v2s,1,ok,0.99,1.")
+    assert calls == [("Tiny", "tsreprog", 0)] and first.loc[0, "status"] == "ok"
+    path = cell_path(out, "tsreprog", "Tiny", 0)
+    rec, cases = read_cell(path)
+    assert rec["accuracy"] == pytest.approx(first.loc[0, "accuracy"])
+    assert rec["accuracy"] == pytest.approx(np.mean(cases.y_true == cases.y_pred))
+    assert cases.proba.shape == (8, 2) and cases.classes == ["1", "2"]
+    # mark the finished cell so we can see it is kept; leave a temp file as a killed write does
+    path.write_text(path.read_text().replace(f"{rec['accuracy']!r},", "0.123,", 1))
+    (path.parent / ".testResample1.csv.abc.tmp").write_text("half")
     calls.clear()
-    with pytest.warns(UserWarning, match="incomplete last line"):
-        second = bench.run_bench(seeds=2, **kw)
-    assert calls == [("Tiny", "v2s", 1)]  # seed 0 skipped; the half row did not count
+    second = bench.run_bench(seeds=2, **kw)
+    assert calls == [("Tiny", "tsreprog", 1)]  # seed 0 skipped; the temp file did not count
     assert second.set_index("seed").loc[0, "accuracy"] == pytest.approx(0.123)
-    assert second.set_index("seed").loc[1, "accuracy"] != pytest.approx(0.99)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the file was rewritten whole: no broken line left
-        final = bench.read_results(out)
+    final = bench.read_results(out)
     assert sorted(final["seed"]) == [0, 1] and (final["status"] == "ok").all()
-    assert out.read_text().endswith("\n")
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
-
     # nothing left to do
     calls.clear()
     bench.run_bench(seeds=2, **kw)
     assert calls == []
-    # other settings into the same file are refused, not mixed
+    # other settings into the same folder are refused, not mixed
     with pytest.raises(ValueError, match="another --out"):
         bench.run_bench(seeds=1, **{**kw, "params": {**TINY, "lr": 0.01}})
+
+
+def _amend_meta(path, **fields):
+    """Rewrite fields of the JSON record (line 2) of one results file."""
+    lines = path.read_text().split("\n")
+    meta = json.loads(lines[1])
+    meta.update(fields)
+    lines[1] = json.dumps(meta, sort_keys=True)
+    path.write_text("\n".join(lines))
 
 
 def test_resume_refuses_rows_made_under_other_defaults(tmp_path):
     """``params`` holds only the overrides; ``estimator_params`` catches a changed default."""
     data = write_ucr(tmp_path / "ucr")
-    out = tmp_path / "res.csv"
-    kw = dict(data=data, datasets=["Tiny"], methods=["v2s"], out=out, params=TINY, verbose=False)
+    out = tmp_path / "res"
+    kw = dict(data=data, datasets=["Tiny"], methods=["tsreprog"], out=out, params=TINY)
+    kw["verbose"] = False
     bench.run_bench(seeds=1, **kw)
-    df = bench.read_results(out)
-    full = json.loads(df.loc[0, "estimator_params"])
+    path = cell_path(out, "tsreprog", "Tiny", 0)
+    full = json.loads(read_cell(path)[0]["estimator_params"])
     default = ReprogramClassifier().mapping
     assert full["mapping"] == default and "random_state" not in full
     assert full["epochs"] == TINY["epochs"]
-    # pretend the row was made when the default mapping was another one
+    # pretend the cell was made when the default mapping was another one
     other = "ordered" if default != "ordered" else "linear"
-    df.loc[0, "estimator_params"] = json.dumps({**full, "mapping": other}, sort_keys=True)
-    df.to_csv(out, index=False, lineterminator="\n")
+    _amend_meta(path, estimator_params=json.dumps({**full, "mapping": other}, sort_keys=True))
     with pytest.raises(ValueError, match=rf"mapping: '{other}' -> '{default}'.*another --out"):
         bench.run_bench(seeds=1, **kw)
-    # a file from before the column existed still resumes (nothing to compare)
-    df.loc[0, "estimator_params"] = ""
-    df.to_csv(out, index=False, lineterminator="\n")
+    # a cell converted from a file made before the column existed resumes (nothing to compare)
+    _amend_meta(path, estimator_params="")
     again = bench.run_bench(seeds=1, **kw)
     assert again.loc[0, "estimator_params"] == ""
+
+
+def test_a_foreign_file_in_the_results_folder_is_skipped_with_a_warning(tmp_path):
+    out = tmp_path / "res"
+    bench.run_bench(datasets="GunPoint", methods="paper", out=out, verbose=False)
+    stray = out / "notes" / "Predictions" / "X" / "testResample0.csv"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("a,b\n1,2\n")
+    with pytest.warns(UserWarning, match="not a tsreprog results file"):
+        df = bench.read_results(out)
+    assert df["method"].tolist() == ["paper"]
 
 
 def test_missing_dataset_is_reported_and_retried(tmp_path):
     data = write_ucr(tmp_path / "ucr")
     (data / "mine.txt").write_text("Tiny\n# a comment\nAbsent\n")
-    out = tmp_path / "r.csv"
+    out = tmp_path / "r"
     df = bench.run_bench(
-        data=data, suite="mine", methods="v2s", out=out, params=TINY, verbose=False
+        data=data, suite="mine", methods="tsreprog", out=out, params=TINY, verbose=False
     )
     by = df.set_index("dataset")
     assert by.loc["Tiny", "status"] == "ok"
     assert by.loc["Absent", "status"] == "missing"
     assert "'Absent' not found" in by.loc["Absent", "error"]
-    assert "Absent (v2s: dataset 'Absent' not found" in bench.summarize(df)
+    assert "Absent (tsreprog: dataset 'Absent' not found" in bench.summarize(df)
     assert bench.read_results(out).set_index("dataset").loc["Absent", "status"] == "missing"
     # once the data appears, the missing cell is run on the next call
     write_ucr(data, name="Absent")
     again = bench.run_bench(
-        data=data, suite="mine", methods="v2s", out=out, params=TINY, verbose=False
+        data=data, suite="mine", methods="tsreprog", out=out, params=TINY, verbose=False
     )
     assert (again["status"] == "ok").all()
 
 
 def test_unknown_method_and_bad_arguments():
     with pytest.raises(ValueError, match="unknown method"):
-        bench.run_bench(methods="v2s,rocket", verbose=False)
+        bench.run_bench(methods="tsreprog,rocket", verbose=False)
+    with pytest.raises(ValueError, match="'v2s' was renamed 'tsreprog'"):
+        bench.run_bench(methods="v2s", verbose=False)
     with pytest.raises(ValueError, match="seeds"):
         bench.run_bench(methods="paper", seeds=0, verbose=False)
     with pytest.raises(ValueError, match="scheduler"):
         bench.run_bench(methods="paper", backend="dask", verbose=False)
     with pytest.raises(ValueError, match="random_state"):
-        bench.run_bench(methods="v2s", params={"random_state": 1}, verbose=False)
+        bench.run_bench(methods="tsreprog", params={"random_state": 1}, verbose=False)
 
 
 def test_method_params_routing():
     p = {"backbone": "tiny-test", "minirocket.num_kernels": 840, "weights": "x.pt"}
-    assert bench._method_params("v2s", p) == {"backbone": "tiny-test", "weights": "x.pt"}
-    assert bench._method_params("v2s-random", p) == {"backbone": "tiny-test", "weights": None}
+    assert bench._method_params("tsreprog", p) == {"backbone": "tiny-test", "weights": "x.pt"}
+    assert bench._method_params("tsreprog-random", p) == {
+        "backbone": "tiny-test",
+        "weights": None,
+    }
     assert bench._method_params("minirocket", p) == {
         "rocket_transform": "minirocket",
         "num_kernels": 840,
     }
+    # v2s-paper is the published recipe, under the overrides
+    paper = bench._method_params("v2s-paper", {"epochs": 2, "v2s-paper.lr": 0.01})
+    recipe = ReprogramClassifier.v2s_paper().get_params(deep=False)
+    assert paper["epochs"] == 2 and paper["lr"] == 0.01
+    assert paper["placement"] == recipe["placement"] == "pad"
+    assert paper["dropout"] == recipe["dropout"] and paper["l2"] == recipe["l2"]
+    assert paper["validation_fraction"] == recipe["validation_fraction"]
 
 
 def test_cell_records_what_it_ran(tmp_path):
     data = write_ucr(tmp_path / "ucr", var=True)
-    row = bench._run_cell("Tiny", "v2s", 3, str(data), TINY)
+    row, cases = bench._run_cell("Tiny", "tsreprog", 3, str(data), TINY)
     assert row["status"] == "ok", row["error"]
     assert (row["n_train"], row["n_test"], row["n_classes"]) == (12, 8, 2)
     assert row["length"] == "var" and row["max_length"] == 40
@@ -297,14 +328,16 @@ def test_cell_records_what_it_ran(tmp_path):
     assert json.loads(row["params"]) == TINY
     assert row["peak_rss_mb"] >= row["rss_start_mb"] > 0 or row["peak_rss_source"] == "ru_maxrss"
     assert len(row["backbone_sha256"]) == 64 and row["n_iter"] == 1
-    bad = bench._run_cell("Tiny", "v2s", 0, str(data), {"backbone": "no-such"})
-    assert bad["status"] == "failed" and "no-such" in bad["error"]
+    assert len(cases.y_true) == 8 and cases.proba.shape == (8, 2)
+    assert row["accuracy"] == pytest.approx(np.mean(cases.y_true == cases.y_pred))
+    bad, none = bench._run_cell("Tiny", "tsreprog", 0, str(data), {"backbone": "no-such"})
+    assert bad["status"] == "failed" and "no-such" in bad["error"] and none is None
 
 
 # ---------------------------------------------------------------------------- CLI and figure
 def test_main_end_to_end_on_gunpoint(tmp_path, capsys):
-    out, png = tmp_path / "bench.csv", tmp_path / "bench.png"
-    args = ["--datasets", "GunPoint", "--methods", "v2s,paper", "--seeds", "1"]
+    out, png = tmp_path / "bench", tmp_path / "bench.png"
+    args = ["--datasets", "GunPoint", "--methods", "tsreprog,paper", "--seeds", "1"]
     args += ["--set", "backbone=tiny-test", "epochs=1", "--out", str(out), "--plot", str(png)]
     assert bench.main(args) == 0
     stdout = capsys.readouterr().out
@@ -312,7 +345,7 @@ def test_main_end_to_end_on_gunpoint(tmp_path, capsys):
     assert "| GunPoint |" in stdout and "Against the Voice2Series paper" in stdout
     assert stdout.rstrip().endswith("No missing datasets, no failed cells.")
     df = bench.read_results(out)
-    row = df[df["method"] == "v2s"].iloc[0]
+    row = df[df["method"] == "tsreprog"].iloc[0]
     assert (row["n_train"], row["n_test"], str(row["length"]), row["n_classes"]) == (
         50,
         150,
@@ -329,18 +362,24 @@ def test_plot_comparison_writes_png(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     one = bench.plot_comparison(df[df["method"] == "v2s"], tmp_path / "one.png")
     assert one.stat().st_size > 0
+    assert not (tmp_path / "one_cd.png").exists()  # one method: no critical difference
+    three = df[df["method"] != "paper"].copy()
+    extra = three[three["method"] == "minirocket"].assign(method="other")
+    extra["accuracy"] = [0.5, 0.4, 0.9, 0.6, 0.5]
+    bench.plot_comparison(pd.concat([three, extra]), tmp_path / "three.png")
+    assert (tmp_path / "three_cd.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---------------------------------------------------------------------------- dask
 def test_dask_backend_runs_cells_on_a_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    out = tmp_path / "dask.csv"
+    out = tmp_path / "dask"
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         df = bench.run_bench(
             datasets=["ItalyPowerDemand"],
-            methods=["v2s"],
+            methods=["tsreprog"],
             seeds=2,
             out=out,
             backend="dask",

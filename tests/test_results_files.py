@@ -12,6 +12,7 @@ from test_bench import TINY, write_ucr
 from tsreprog import bench, speech
 from tsreprog._params import UsageError
 from tsreprog.cli import main as cli_main
+from tsreprog.results import Cases
 
 
 def _interrupt_on_call(monkeypatch, module, n):
@@ -31,8 +32,10 @@ def _interrupt_on_call(monkeypatch, module, n):
 
 def test_an_interrupted_bench_cell_is_not_recorded_and_is_redone(tmp_path, monkeypatch):
     data = write_ucr(tmp_path / "ucr")
-    out = tmp_path / "res.csv"
-    kw = dict(data=data, datasets=["Tiny"], methods=["v2s"], out=out, params=TINY, verbose=False)
+    out = tmp_path / "res"
+    kw = dict(
+        data=data, datasets=["Tiny"], methods=["tsreprog"], out=out, params=TINY, verbose=False
+    )
     _interrupt_on_call(monkeypatch, bench, 2)
     with pytest.raises(KeyboardInterrupt):
         bench.run_bench(seeds=3, **kw)
@@ -43,18 +46,29 @@ def test_an_interrupted_bench_cell_is_not_recorded_and_is_redone(tmp_path, monke
     assert sorted(again["seed"]) == [0, 1, 2] and (again["status"] == "ok").all()
 
 
+def _fake_speech_fit(monkeypatch, d):
+    """Fake the loading and fitting of the speech study with data ``d``."""
+    monkeypatch.setattr(speech, "_load", lambda root, backbone: d)
+    monkeypatch.setattr(speech, "_LOADED", {})
+
+    def fit(data, kwargs, seed):
+        y = data[3]
+        return {"accuracy": 1.0, "fit_seconds": 0.1}, Cases(
+            y, y, np.eye(2)[(y == "b").astype(int)], "ab"
+        )
+
+    monkeypatch.setattr(speech, "_fit_cell", fit)
+
+
 def test_an_interrupted_speech_cell_is_not_recorded(tmp_path, monkeypatch):
     for lang in ("lt",):
         (tmp_path / lang).mkdir()
         (tmp_path / lang / "testing_list.txt").write_text("")
     rng = np.random.RandomState(0)
     d = (rng.randn(8, 4), np.repeat(["a", "b"], 4), rng.randn(4, 4), np.repeat(["a", "b"], 2))
-    monkeypatch.setattr(speech, "_load", lambda root, backbone: d)
-    monkeypatch.setattr(
-        speech, "_run_cell", lambda *a: {"status": "ok", "accuracy": 0.5, "fit_seconds": 0.1}
-    )
+    _fake_speech_fit(monkeypatch, d)
     _interrupt_on_call(monkeypatch, speech, 2)
-    out = tmp_path / "s.csv"
+    out = tmp_path / "s"
     with pytest.raises(KeyboardInterrupt):
         speech.run_speech_study(tmp_path, methods="scratch", seeds=3, out=out, verbose=False)
     saved = speech.read_study(out)
@@ -67,9 +81,9 @@ def test_a_foreign_csv_is_refused_and_left_untouched(tmp_path, command):
     mine = tmp_path / "mine.csv"
     mine.write_text("name,score\nalice,3\nbob,4\n")
     before = mine.read_bytes()
-    with pytest.raises(UsageError, match="not a tsreprog results file.*left untouched"):
+    with pytest.raises(UsageError, match="is a file and was left untouched.*results folder"):
         if command == "bench":
-            bench.run_bench(data=data, methods="v2s", out=mine, params=TINY, verbose=False)
+            bench.run_bench(data=data, methods="tsreprog", out=mine, params=TINY, verbose=False)
         else:
             speech.run_speech_study(data, methods="scratch", out=mine, verbose=False)
     assert mine.read_bytes() == before
@@ -83,24 +97,26 @@ def test_bench_output_paths_are_checked_before_any_work(tmp_path, monkeypatch, o
     with pytest.raises(UsageError, match="is a file, not a folder"):
         bench.run_bench(
             data=data,
-            methods="v2s",
+            methods="tsreprog",
             params=TINY,
             verbose=False,
-            **{option: tmp_path / "afile" / "x.csv"},
+            **{option: tmp_path / "afile" / "x"},
         )
     assert calls == []  # refused before any cell ran
 
 
 def test_bench_exits_1_when_a_dataset_is_missing_and_suggests_a_name(tmp_path, capsys):
     data = write_ucr(tmp_path / "ucr", name="GunPointish")
-    rc = cli_main(["bench", "--data", str(data), "--datasets", "GunPointsh", "--methods", "v2s"])
+    rc = cli_main(
+        ["bench", "--data", str(data), "--datasets", "GunPointsh", "--methods", "tsreprog"]
+    )
     out = capsys.readouterr().out
     assert rc == 1
     assert "did you mean GunPointish?" in out
 
 
 def test_bench_with_a_mistyped_data_folder_is_a_usage_error(tmp_path, capsys):
-    rc = cli_main(["bench", "--data", str(tmp_path / "nope"), "--methods", "v2s"])
+    rc = cli_main(["bench", "--data", str(tmp_path / "nope"), "--methods", "tsreprog"])
     err = capsys.readouterr().err
     assert rc == 2 and "no such folder" in err and len(err.strip().splitlines()) == 1
 
@@ -110,16 +126,23 @@ def test_speech_resume_refuses_rows_made_under_other_defaults(tmp_path, monkeypa
     (tmp_path / "lt" / "testing_list.txt").write_text("")
     rng = np.random.RandomState(0)
     d = (rng.randn(8, 4), np.repeat(["a", "b"], 4), rng.randn(4, 4), np.repeat(["a", "b"], 2))
-    monkeypatch.setattr(speech, "_load", lambda root, backbone: d)
-    monkeypatch.setattr(
-        speech, "_run_cell", lambda *a: {"status": "ok", "accuracy": 0.5, "fit_seconds": 0.1}
-    )
-    out = tmp_path / "s.csv"
+    _fake_speech_fit(monkeypatch, d)
+    out = tmp_path / "s"
     kw = dict(methods="scratch", seeds=1, out=out, verbose=False)
     speech.run_speech_study(tmp_path, **kw)
-    df = speech.read_study(out)
-    full = json.loads(df.loc[0, "estimator_params"])
-    df.loc[0, "estimator_params"] = json.dumps({**full, "lr": 123.0}, sort_keys=True)
-    df.to_csv(out, index=False, lineterminator="\n")
-    with pytest.raises(UsageError, match="other estimator parameters.*another --out"):
+    _amend_estimator_params(out / "scratch" / "Predictions" / "lt" / "testResample0.csv", lr=123.0)
+    with pytest.raises(
+        UsageError, match=r"other estimator parameters \(lr: 123.0 -> .*another --out"
+    ):
         speech.run_speech_study(tmp_path, **kw)
+
+
+def _amend_estimator_params(path, **changes):
+    """Rewrite the recorded estimator_params of one results file (as an older default)."""
+    lines = path.read_text().split("\n")
+    meta = json.loads(lines[1])
+    meta["estimator_params"] = json.dumps(
+        {**json.loads(meta["estimator_params"]), **changes}, sort_keys=True
+    )
+    lines[1] = json.dumps(meta, sort_keys=True)
+    path.write_text("\n".join(lines))

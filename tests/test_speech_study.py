@@ -12,6 +12,7 @@ import pytest
 
 from tsreprog import speech
 from tsreprog.mappings import ManyToOne
+from tsreprog.results import Cases
 from tsreprog.speech import (
     COLUMNS,
     METHOD_DEFAULTS,
@@ -156,7 +157,7 @@ def test_study_params_define_each_method():
 @needs_espeak
 def test_all_methods_run_through_the_cli(lt_sets, tmp_path, capsys):
     out, _ = lt_sets
-    csv = tmp_path / "speech.csv"
+    csv = tmp_path / "speech"
     png = tmp_path / "speech.png"
     rc = speech.main(
         ["--data", str(out), "--seeds", "1", "--out", str(csv), "--plot", str(png)]
@@ -188,6 +189,17 @@ def test_all_methods_run_through_the_cli(lt_sets, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "| lt |" in text and "reprogram (similarity)" in text and "beats scratch" in text
     assert png.stat().st_size > 0
+    # every test clip's prediction and class probabilities are in the cell's file
+    from tsreprog.results import read_cell
+
+    rec, cases = read_cell(
+        csv / "reprogram-similarity" / "Predictions" / "lt" / "testResample0.csv"
+    )
+    assert rec["method"] == "reprogram" and rec["mapping"] == "similarity"
+    assert len(cases.y_true) == 6 and sorted(cases.classes) == sorted(LT_WORDS)
+    assert np.allclose(cases.proba.sum(axis=1), 1.0, atol=1e-5)
+    acc = np.mean(cases.y_true == cases.y_pred)
+    assert acc == pytest.approx(rec["accuracy"])
 
 
 @needs_espeak
@@ -207,6 +219,7 @@ def fake_sets(tmp_path, monkeypatch):
     rng = np.random.RandomState(0)
     data = (rng.randn(8, 4), np.repeat(["a", "b"], 4), rng.randn(4, 4), np.repeat(["a", "b"], 2))
     monkeypatch.setattr(speech, "_load", lambda root, backbone: data)
+    monkeypatch.setattr(speech, "_LOADED", {})
     calls: list[tuple] = []
     fail = set()
 
@@ -216,15 +229,17 @@ def fake_sets(tmp_path, monkeypatch):
         calls.append(key)
         if key in fail:
             raise RuntimeError("boom")
-        return {"status": "ok", "accuracy": 0.5, "fit_seconds": 0.1, "device": "cpu"}
+        y = d[3]
+        cases = Cases(y, y[::-1], np.eye(2)[(y[::-1] == "b").astype(int)], ["a", "b"])
+        return {"accuracy": 0.5, "fit_seconds": 0.1, "device": "cpu"}, cases
 
-    monkeypatch.setattr(speech, "_run_cell", fake_cell)
+    monkeypatch.setattr(speech, "_fit_cell", fake_cell)
     return tmp_path, calls, fail
 
 
 def test_csv_resume_retries_failed_rows_only(fake_sets, tmp_path):
     root, calls, fail = fake_sets
-    csv = tmp_path / "out" / "res.csv"
+    csv = tmp_path / "out" / "res"
     kw = dict(methods="scratch,reprogram", mappings="ordered", seeds=2, out=csv, verbose=False)
     fail.add(("many_to_one", "ordered", 1))
     df = run_speech_study(root, languages="lt", **kw)
@@ -232,6 +247,9 @@ def test_csv_resume_retries_failed_rows_only(fake_sets, tmp_path):
     failed = df[df["status"] == "failed"]
     assert len(failed) == 1 and "boom" in failed["error"].iloc[0]
     assert len(read_study(csv)) == 4
+    # the failed row is recorded apart from the finished ones: it never counts as done
+    assert (csv / "reprogram-ordered" / "Failed" / "lt" / "testResample1.json").is_file()
+    assert not (csv / "reprogram-ordered" / "Predictions" / "lt" / "testResample1.csv").exists()
     # second run: only the failed row runs again; the other language is new
     calls.clear()
     fail.clear()
@@ -245,9 +263,10 @@ def test_csv_resume_retries_failed_rows_only(fake_sets, tmp_path):
     ]
     saved = read_study(csv)
     assert len(saved) == 8 and (saved["status"] == "ok").all()
-    assert list(saved.columns) == COLUMNS
+    assert list(saved.columns[: len(COLUMNS)]) == COLUMNS
     assert saved["n_train"].tolist() == [8] * 8
-    assert not list((tmp_path / "out").glob(".*.tmp"))  # atomic writes leave no temp file
+    assert not list(csv.rglob(".*.tmp"))  # atomic writes leave no temp file
+    assert not list(csv.rglob("*.json"))  # the failure record went when the cell finished
     # third run: nothing to do
     calls.clear()
     run_speech_study(root, **kw)

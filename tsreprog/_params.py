@@ -125,6 +125,6 @@ def resume_conflict(out, key, prev: dict, wanted: str, full: str) -> str:
     else:
         return ""
     return (
-        f"{out} already holds {key} run with {why}; use another --out (or delete those rows) "
+        f"{out} already holds {key} run with {why}; use another --out (or delete those cells) "
         "so results with different settings are not mixed"
     )

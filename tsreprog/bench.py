@@ -3,25 +3,31 @@
 One *cell* is one (dataset, method, seed). Each cell loads the official UCR train/test split,
 fits on the training split only (ReprogramClassifier selects its epoch on the training loss, or
 on a validation split of the training data with ``--set validation_fraction=...``), predicts the
-test split once and records the accuracy, the fit and predict wall times and the peak memory of
-the process that ran it. Cells run one by one, in parallel with joblib (``jobs``), or on an
-existing dask cluster through joblib's dask backend.
+test split once and records the accuracy, every case's prediction and class probabilities, the
+fit and predict wall times and the peak memory of the process that ran it. Cells run one by
+one, in parallel with joblib (``jobs``), or on an existing dask cluster through joblib's dask
+backend (:func:`tsreprog.harness.run_grid`).
 
 Methods
 -------
-``v2s``
-    ``ReprogramClassifier()`` with its defaults and the shipped backbone weights,
-    ``random_state=seed``, plus the ``params`` (``--set``) overrides.
-``v2s-random``
+``tsreprog``
+    ``ReprogramClassifier()`` with tsreprog's defaults and the shipped backbone weights,
+    ``random_state=seed``, plus the ``params`` (``--set``) overrides. (Called ``v2s`` before.)
+``tsreprog-random``
     The same with ``weights=None``: a randomly initialised backbone (seeded by the cell's seed),
-    the control that shows whether speech pretraining helps.
+    the control that shows whether speech pretraining helps. (Called ``v2s-random`` before.)
+``v2s-paper``
+    ``ReprogramClassifier.v2s_paper()``: the published Voice2Series recipe (zero padding,
+    ordered many-to-one map, θ dropout, L2, decaying lr, 100 epochs), selected on a validation
+    split of the training data, plus the overrides.
 ``minirocket``
     sktime's ``RocketClassifier(rocket_transform="minirocket", random_state=seed)`` (sktime 1.2
     has no separate MiniRocketClassifier); variable-length data goes through
     ``MiniRocketMultivariateVariable`` with the same scaler and ridge classifier.
 ``paper``, ``paper-v2su``, ``paper-tfa``, ``paper-sota``
-    Not run: the V2Sa, V2Su, TFa and SOTA columns of Voice2Series Table 2, read from
-    ``tsreprog/data/v2s_paper.csv`` (seed -1, no timings). Source: C.-H. H. Yang, Y.-Y. Tsai and
+    Published, not run: the V2Sa, V2Su, TFa and SOTA columns of Voice2Series Table 2, read from
+    ``tsreprog/data/v2s_paper.csv`` (seed -1, no timings, no per-case predictions) and written
+    to the results folder like any other cell. Source: C.-H. H. Yang, Y.-Y. Tsai and
     P.-Y. Chen, "Voice2Series: Reprogramming Acoustic Models for Time Series Classification",
     ICML 2021, Table 2, revised PDF of 14 January 2022 (github.com/huckiyang/
     Voice2Series-Reprogramming, ``yang21j.pdf`` at commit 4a0eb1a2). The paper selected its
@@ -30,20 +36,16 @@ Methods
     their -1/1 labels into a single class, so :func:`summarize` leaves them out of every
     comparison that involves the paper.
 
-Results file
-------------
-One CSV row per cell (:data:`COLUMNS`). The file is rewritten whole to a temporary name and
-renamed into place after every finished cell (under an advisory lock where ``fcntl`` exists),
-so a killed run leaves either the previous or the next complete file. Rerunning with the same
-``out`` skips cells whose row says ``status == "ok"`` (resume); ``failed`` and ``missing`` rows
-are tried again. A half-written last line (a file cut off by something else) is dropped with a
-warning and repaired on the next write.
-
-``params`` holds the ``--set`` overrides; ``estimator_params`` holds every constructor parameter
-of the estimator the cell built, defaults included. A resumed run refuses a file whose finished
-rows differ from the current run in either (for example after an upgrade that changed a
-default), naming the parameters that differ, so one file never mixes two settings. Files written
-before ``estimator_params`` existed have it empty, and only ``params`` is compared for them.
+Results
+-------
+``out`` is a results folder, one file per cell (:mod:`tsreprog.results`, tsml-eval's layout:
+``OUT/<method>/Predictions/<dataset>/testResample<seed>.csv``), written atomically when the
+cell finishes. Rerunning with the same ``out`` skips the cells whose file exists (resume);
+failed cells and missing datasets are recorded apart and tried again. ``params`` holds the
+cell's constructor arguments (the ``--set`` overrides on top of the method's own);
+``estimator_params`` every constructor parameter, defaults included. A resumed run refuses a
+folder whose finished cells differ from the present run in either (for example after an
+upgrade that changed a default), naming the parameters that differ.
 
 Peak memory
 -----------
@@ -60,9 +62,9 @@ Examples
 --------
 ::
 
-    tsreprog bench --methods v2s,minirocket,paper --seeds 3 --out results/bench.csv
+    tsreprog bench --methods tsreprog,minirocket,paper --seeds 3 --out results/bench
     tsreprog bench --data /path/UCRArchive_2018 --suite v2s30 --jobs 2 --plot bench.png
-    tsreprog bench --datasets GunPoint --methods v2s --set backbone=tiny-test epochs=1
+    tsreprog bench --datasets GunPoint --methods tsreprog --set backbone=tiny-test epochs=1
 """
 
 from __future__ import annotations
@@ -73,32 +75,38 @@ import io
 import json
 import math
 import os
-import platform
 import sys
-import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tsreprog._io import locked_folder
-from tsreprog._params import (
-    UsageError,
-    add_set_argument,
-    json_value,
-    params_json,
-    resume_conflict,
+from tsreprog._params import UsageError, add_set_argument
+from tsreprog.harness import (
+    Cell,
+    Method,
+    Registry,
+    as_list,
+    blank_record,
+    check_grid_args,
+    fit_and_score,
+    now,
+    out_folder,
+    overrides_json,
+    run_cell,
+    run_grid,
 )
-from tsreprog._report import DECIMALS, win_tie_loss
+from tsreprog.report import accuracy_table, compare, fmt_pct, md_table
+from tsreprog.results import COLUMNS, as_frame, load_results
 
 __all__ = [
     "COLUMNS",
     "METHODS",
     "PAPER_METHODS",
+    "REGISTRY",
     "add_arguments",
     "compare",
     "load_paper_results",
@@ -109,63 +117,7 @@ __all__ = [
     "summarize",
 ]
 
-#: Methods that are fitted and scored.
-RUN_METHODS = ("v2s", "v2s-random", "minirocket")
-#: Methods read from Voice2Series Table 2 (method name -> column of ``v2s_paper.csv``).
-PAPER_METHODS = {"paper": "V2Sa", "paper-v2su": "V2Su", "paper-tfa": "TFa", "paper-sota": "SOTA"}
-#: Every accepted method name.
-METHODS = (*RUN_METHODS, *PAPER_METHODS)
-DEFAULT_METHODS = ("v2s", "v2s-random", "minirocket", "paper")
-
-#: Columns of the results CSV, in order (a file may hold more; they are kept).
-COLUMNS = [
-    "dataset",
-    "method",
-    "seed",
-    "status",
-    "accuracy",
-    "fit_seconds",
-    "predict_seconds",
-    "peak_rss_mb",
-    "rss_start_mb",
-    "peak_rss_source",
-    "peak_gpu_mb",
-    "n_train",
-    "n_test",
-    "length",
-    "max_length",
-    "n_classes",
-    "best_epoch",
-    "n_iter",
-    "params",
-    "estimator_params",
-    "backbone_sha256",
-    "device",
-    "threads",
-    "tsreprog_version",
-    "torch_version",
-    "sktime_version",
-    "host",
-    "pid",
-    "finished_at",
-    "error",
-    "note",
-]
-_KEY = ["dataset", "method", "seed"]
-_INT_COLUMNS = [
-    "seed",
-    "n_train",
-    "n_test",
-    "max_length",
-    "n_classes",
-    "best_epoch",
-    "n_iter",
-    "threads",
-    "pid",
-]
 _PAPER_SEED = -1
-# accuracies are compared at 0.01 percentage points, the precision the paper prints: 145/150
-# (96.667%) ties the paper's 96.67 instead of beating it by a rounding error
 _ARTEFACT_REASON = (
     "their labels are -1/1 and the July-2021 Voice2Series loader mapped every label to one "
     "class, so the paper's 100% for V2Sa, V2Su and TFa is not a real result "
@@ -196,147 +148,158 @@ def _artefact_datasets() -> set[str]:
     return set(paper.loc[paper["label_artefact"], "dataset"])
 
 
-def _paper_rows(datasets: Sequence[str], methods: Sequence[str]) -> list[dict]:
-    paper = load_paper_results().set_index("dataset")
-    now = _now()
-    rows = []
-    for name in datasets:
-        for method in methods:
-            column = PAPER_METHODS[method]
-            row = _blank_row(name, method, _PAPER_SEED)
-            row["params"] = json.dumps(
-                {"source": "Voice2Series Table 2, revised Jan 2022", "column": column}
-            )
-            row["finished_at"] = now
-            if name not in paper.index:
-                row["status"] = "missing"
-                row["error"] = "not in Voice2Series Table 2"
-            else:
-                rec = paper.loc[name]
-                row.update(
-                    status="ok",
-                    accuracy=float(rec[column]) / 100.0,
-                    n_train=int(rec["n_train"]),
-                    length=int(rec["length"]),
-                    max_length=int(rec["length"]),
-                    n_classes=int(rec["n_classes"]),
-                    note=rec["note"] or "",
-                )
-            rows.append(row)
-    return rows
+def _paper_loader(method: str, column: str):
+    def load(dataset: str) -> dict:
+        """The published record of ``dataset`` (``status="missing"`` when not in Table 2)."""
+        paper = load_paper_results().set_index("dataset")
+        row = blank_record(dataset, method, _PAPER_SEED, finished_at=now())
+        row["params"] = json.dumps(
+            {"source": "Voice2Series Table 2, revised Jan 2022", "column": column}
+        )
+        if dataset not in paper.index:
+            row.update(status="missing", error="not in Voice2Series Table 2")
+            return row
+        rec = paper.loc[dataset]
+        row.update(
+            status="ok",
+            accuracy=float(rec[column]) / 100.0,
+            n_train=int(rec["n_train"]),
+            length=str(int(rec["length"])),
+            max_length=int(rec["length"]),
+            n_classes=int(rec["n_classes"]),
+            note=rec["note"] or "",
+        )
+        return row
+
+    return load
 
 
-# ---------------------------------------------------------------------------------- results I/O
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+# ---------------------------------------------------------------------------------- methods
+def _reprogram_kwargs(recipe: dict | None = None, **fixed):
+    def kwargs(overrides: dict, variant=None) -> dict:
+        return {**(recipe or {}), **overrides, **fixed}
+
+    return kwargs
 
 
-def _blank_row(dataset: str, method: str, seed: int) -> dict:
-    row = dict.fromkeys(COLUMNS, np.nan)
-    row.update(
-        dataset=dataset, method=method, seed=int(seed), status="", params="", error="", note=""
+def _build_reprogram(kwargs: dict, seed: int):
+    from tsreprog import ReprogramClassifier
+
+    return ReprogramClassifier(random_state=seed).set_params(**kwargs)
+
+
+def _paper_recipe() -> dict:
+    from tsreprog import ReprogramClassifier
+
+    params = ReprogramClassifier.v2s_paper().get_params(deep=False)
+    params.pop("random_state")
+    return params
+
+
+def _v2s_paper_kwargs(overrides: dict, variant=None) -> dict:
+    return {**_paper_recipe(), **overrides}
+
+
+def _minirocket_kwargs(overrides: dict, variant=None) -> dict:
+    return {"rocket_transform": "minirocket", "num_kernels": 10000, **overrides}
+
+
+def _build_minirocket(kwargs: dict, seed: int, ragged: bool = False):
+    if not ragged:
+        from sktime.classification.kernel_based import RocketClassifier
+
+        return RocketClassifier(**kwargs, random_state=seed)
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.preprocessing import StandardScaler
+    from sktime.pipeline import make_pipeline
+    from sktime.transformations.rocket import MiniRocketMultivariateVariable
+
+    return make_pipeline(
+        MiniRocketMultivariateVariable(
+            num_kernels=kwargs.get("num_kernels", 10000),
+            max_dilations_per_kernel=kwargs.get("max_dilations_per_kernel", 32),
+            pad_value_short_series=0.0,  # series shorter than 9 samples are zero-padded
+            random_state=seed,
+        ),
+        StandardScaler(with_mean=False),
+        RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
     )
-    return row
 
 
-def read_results(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a results CSV, dropping incomplete lines.
+#: The bench methods (see the module docstring).
+REGISTRY = Registry("bench", renamed={"v2s": "tsreprog", "v2s-random": "tsreprog-random"})
+REGISTRY.register(
+    Method(
+        "tsreprog",
+        "run",
+        "ReprogramClassifier() with tsreprog's defaults",
+        _reprogram_kwargs(),
+        _build_reprogram,
+    )
+)
+REGISTRY.register(
+    Method(
+        "tsreprog-random",
+        "run",
+        "the same with a randomly initialised backbone",
+        _reprogram_kwargs(weights=None),
+        _build_reprogram,
+    )
+)
+REGISTRY.register(
+    Method(
+        "v2s-paper",
+        "run",
+        "ReprogramClassifier.v2s_paper(): the published recipe",
+        _v2s_paper_kwargs,
+        _build_reprogram,
+    )
+)
+REGISTRY.register(
+    Method(
+        "minirocket",
+        "run",
+        "sktime's MiniRocket (RocketClassifier)",
+        _minirocket_kwargs,
+        _build_minirocket,
+    )
+)
+#: Methods read from Voice2Series Table 2 (method name -> column of ``v2s_paper.csv``).
+PAPER_METHODS = {"paper": "V2Sa", "paper-v2su": "V2Su", "paper-tfa": "TFa", "paper-sota": "SOTA"}
+for _name, _column in PAPER_METHODS.items():
+    REGISTRY.register(
+        Method(
+            _name,
+            "published",
+            f"Voice2Series Table 2, column {_column} (test-selected)",
+            load=_paper_loader(_name, _column),
+        )
+    )
+#: Methods that are fitted and scored.
+RUN_METHODS = REGISTRY.names("run")
+#: Every accepted method name.
+METHODS = REGISTRY.names()
+DEFAULT_METHODS = ("tsreprog", "tsreprog-random", "minirocket", "paper")
+_REPROGRAM = ("tsreprog", "tsreprog-random", "v2s-paper")
 
-    A last line without its newline (a write that was cut off) and any row whose field count
-    differs from the header's are left out with a warning; the next write of the file drops
-    them for good.
 
-    Parameters
-    ----------
-    path : path
-        A file written by :func:`run_bench`. A missing or empty file gives an empty frame.
+def _method_params(method: str, params: dict | None) -> dict:
+    """Constructor arguments of a run method (``random_state`` excluded).
 
-    Returns
-    -------
-    DataFrame
-        With at least the :data:`COLUMNS`; ``seed`` as int.
+    A ``params`` key ``"minirocket.num_kernels"`` goes to that method only; a key without a
+    method prefix goes to the ReprogramClassifier methods (``tsreprog``, ``tsreprog-random``,
+    ``v2s-paper``).
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if text and not text.endswith("\n"):
-        cut = text.rfind("\n") + 1
-        warnings.warn(
-            f"{path}: dropping an incomplete last line ({text[cut:][:60]!r}...); it is rewritten "
-            "without it",
-            UserWarning,
-            stacklevel=2,
-        )
-        text = text[:cut]
-    records = list(csv.reader(io.StringIO(text)))
-    if not records:
-        return pd.DataFrame(columns=COLUMNS)
-    header, body = records[0], records[1:]
-    good = [r for r in body if len(r) == len(header)]
-    if len(good) != len(body):
-        warnings.warn(
-            f"{path}: dropping {len(body) - len(good)} malformed row(s)", UserWarning, stacklevel=2
-        )
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(good)
-    buf.seek(0)
-    df = pd.read_csv(
-        buf,
-        dtype={
-            "dataset": str,
-            "method": str,
-            "status": str,
-            "params": str,
-            "estimator_params": str,
-        },
-    )
-    for col in COLUMNS:
-        if col not in df.columns:
-            df[col] = np.nan
-    df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
-    df = df[df["seed"].notna() & df["dataset"].notna() & df["method"].notna()].copy()
-    df["seed"] = df["seed"].astype(int)
-    for col in ("status", "params", "estimator_params", "error", "note"):
-        df[col] = df[col].fillna("")
-    return df.reset_index(drop=True)
-
-
-def _merge_rows(old: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
-    new = pd.DataFrame(rows, columns=COLUMNS) if not rows else pd.DataFrame(rows)
-    if old.empty:
-        merged = new
-    else:
-        keys_new = set(map(tuple, new[_KEY].itertuples(index=False)))
-        keep = [tuple(k) not in keys_new for k in old[_KEY].itertuples(index=False)]
-        merged = pd.concat([old[keep], new], ignore_index=True)
-    merged = merged.drop_duplicates(subset=_KEY, keep="last")
-    cols = COLUMNS + [c for c in merged.columns if c not in COLUMNS]
-    merged = merged.reindex(columns=cols)
-    for col in _INT_COLUMNS:  # whole numbers stay whole in the file (NaN-able ints)
-        merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
-    merged["length"] = merged["length"].map(_length_text)
-    return merged
-
-
-def _length_text(value) -> str | float:
-    """``150``, ``150.0`` or ``"150"`` -> ``"150"``; ``"var"`` stays; missing -> NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
-        return np.nan
-    try:
-        return str(int(float(value)))
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _save_rows(path: Path, rows: list[dict]) -> None:
-    """Merge ``rows`` into the CSV at ``path`` (a row replaces the one with its key), atomically."""
-    from tsreprog._io import atomic_write_text
-
-    with locked_folder(path), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # read_results already warned when the run started
-        merged = _merge_rows(read_results(path), rows)
-        atomic_write_text(path, merged.to_csv(index=False, lineterminator="\n"))
+    general, targeted = {}, {}
+    for key, value in (params or {}).items():
+        prefix, dot, rest = key.partition(".")
+        if dot and prefix in RUN_METHODS:
+            if prefix == method:
+                targeted[rest] = value
+        else:
+            general[key] = value
+    overrides = {**(general if method in _REPROGRAM else {}), **targeted}
+    return REGISTRY[method].kwargs(overrides, None)
 
 
 # ---------------------------------------------------------------------------------- datasets
@@ -381,100 +344,74 @@ def _suggest(name: str, data: str | os.PathLike | None) -> str:
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
-def _as_list(value: Iterable[str] | str) -> list[str]:
-    if isinstance(value, str):
-        value = value.split(",")
-    return [v.strip() for v in value if v.strip()]
+# ---------------------------------------------------------------------------------- results I/O
+def read_results(path: str | os.PathLike) -> pd.DataFrame:
+    """Read results: a results folder (:func:`tsreprog.results.load_results`), or a results
+    CSV of an older tsreprog (one row per cell), dropping incomplete lines.
+
+    In a CSV, a last line without its newline (a write that was cut off) and any row whose
+    field count differs from the header's are left out with a warning.
+
+    Parameters
+    ----------
+    path : path
+        A folder written by :func:`run_bench` (or ``run_speech_study``), or an old CSV. A
+        missing path or an empty file gives an empty frame.
+
+    Returns
+    -------
+    DataFrame
+        With at least the :data:`COLUMNS`; ``seed`` as int.
+    """
+    path = Path(path)
+    if path.is_dir() or not path.exists():
+        return load_results(path)
+    text = path.read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        cut = text.rfind("\n") + 1
+        warnings.warn(
+            f"{path}: dropping an incomplete last line ({text[cut:][:60]!r}...)",
+            UserWarning,
+            stacklevel=2,
+        )
+        text = text[:cut]
+    records = list(csv.reader(io.StringIO(text)))
+    if not records:
+        return as_frame([])
+    header, body = records[0], records[1:]
+    good = [r for r in body if len(r) == len(header)]
+    if len(good) != len(body):
+        warnings.warn(
+            f"{path}: dropping {len(body) - len(good)} malformed row(s)", UserWarning, stacklevel=2
+        )
+    rows = [{k: (v if v != "" else np.nan) for k, v in zip(header, r)} for r in good]
+    df = as_frame(rows)
+    for col in _NUMERIC:
+        if col in df:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+_NUMERIC = (
+    "accuracy",
+    "fit_seconds",
+    "predict_seconds",
+    "peak_rss_mb",
+    "rss_start_mb",
+    "peak_gpu_mb",
+    "n_train",
+    "n_test",
+    "max_length",
+    "n_classes",
+    "best_epoch",
+    "n_iter",
+    "threads",
+    "pid",
+    "n_trainable_params",
+)
 
 
 # ---------------------------------------------------------------------------------- one cell
-def _method_params(method: str, params: dict | None) -> dict:
-    """Constructor arguments of a run method (``random_state`` excluded).
-
-    A ``params`` key ``"minirocket.num_kernels"`` goes to that method only; a key without a
-    method prefix goes to ``v2s`` and ``v2s-random``.
-    """
-    params = dict(params or {})
-    targeted = {}
-    for key in list(params):
-        prefix, dot, rest = key.partition(".")
-        if dot and prefix in RUN_METHODS:
-            if prefix == method:
-                targeted[rest] = params[key]
-            del params[key]
-    if method == "minirocket":
-        return {"rocket_transform": "minirocket", "num_kernels": 10000, **targeted}
-    out = {**params, **targeted}
-    if method == "v2s-random":
-        out["weights"] = None
-    return out
-
-
-def _reset_peak_rss() -> str:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
-        return "vmhwm"
-    except OSError:
-        return "ru_maxrss"
-
-
-def _proc_status_mb(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
-def _rss_mb(source: str, peak: bool) -> float:
-    if source == "vmhwm":
-        return _proc_status_mb("VmHWM" if peak else "VmRSS")
-    if not peak:
-        return float("nan")
-    import resource
-
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / (1024.0 * 1024.0) if sys.platform == "darwin" else maxrss / 1024.0
-
-
-def _estimator_params(method: str, kwargs: dict) -> str:
-    """Every constructor parameter of the cell's estimator as JSON (see ``params_json``)."""
-    if method == "minirocket":
-        from sktime.classification.kernel_based import RocketClassifier
-
-        return params_json(RocketClassifier(**kwargs))
-    from tsreprog import ReprogramClassifier
-
-    return params_json(ReprogramClassifier().set_params(**kwargs))
-
-
-def _build_estimator(method: str, kwargs: dict, seed: int, ragged: bool):
-    if method == "minirocket":
-        if not ragged:
-            from sktime.classification.kernel_based import RocketClassifier
-
-            return RocketClassifier(**kwargs, random_state=seed)
-        from sklearn.linear_model import RidgeClassifierCV
-        from sklearn.preprocessing import StandardScaler
-        from sktime.pipeline import make_pipeline
-        from sktime.transformations.rocket import MiniRocketMultivariateVariable
-
-        return make_pipeline(
-            MiniRocketMultivariateVariable(
-                num_kernels=kwargs.get("num_kernels", 10000),
-                max_dilations_per_kernel=kwargs.get("max_dilations_per_kernel", 32),
-                pad_value_short_series=0.0,  # series shorter than 9 samples are zero-padded
-                random_state=seed,
-            ),
-            StandardScaler(with_mean=False),
-            RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
-        )
-    from tsreprog import ReprogramClassifier
-
-    return ReprogramClassifier(random_state=seed).set_params(**kwargs)
-
-
 def _to_sktime(X) -> np.ndarray | pd.DataFrame:
     """2-D array -> numpy3D; a list of 1-D arrays -> nested_univ DataFrame."""
     if isinstance(X, np.ndarray):
@@ -489,75 +426,36 @@ def _run_cell(
     data: str | os.PathLike | None,
     params: dict | None,
     threads: int | None = None,
-) -> dict:
-    """Fit and score one cell; never raises (a failure becomes ``status="failed"``)."""
-    import torch
-
-    import tsreprog
-
-    if threads:
-        torch.set_num_threads(int(threads))
-    row = _blank_row(dataset, method, seed)
+) -> tuple[dict, object]:
+    """Fit and score one cell; returns ``(record, cases)`` and never raises for an error of
+    the cell (it becomes ``status="failed"``)."""
     kwargs = _method_params(method, params)
-    row["params"] = json.dumps(kwargs, sort_keys=True, default=json_value)
-    source = _reset_peak_rss()
-    row["peak_rss_source"] = source
-    row["rss_start_mb"] = _rss_mb(source, peak=False)
-    cuda = torch.cuda.is_available()
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-    try:
-        import sktime
+    record = blank_record(dataset, method, seed, params=overrides_json(kwargs))
 
-        row.update(
-            tsreprog_version=tsreprog.__version__,
-            torch_version=torch.__version__,
-            sktime_version=sktime.__version__,
-            threads=torch.get_num_threads(),
-            host=platform.node(),
-            pid=os.getpid(),
-        )
-        row["estimator_params"] = _estimator_params(method, kwargs)
+    def work(row: dict):
         from tsreprog.data.ucr import load_dataset
 
+        row["estimator_params"] = REGISTRY[method].estimator_params(kwargs)
         X_train, y_train, X_test, y_test = load_dataset(dataset, data=data)
         lengths = [len(s) for s in X_train] + [len(s) for s in X_test]
         ragged = len(set(lengths)) > 1
         row.update(
             n_train=len(y_train),
             n_test=len(y_test),
-            length="var" if ragged else lengths[0],
+            length="var" if ragged else str(lengths[0]),
             max_length=max(lengths),
             n_classes=len(np.unique(y_train)),
         )
-        est = _build_estimator(method, kwargs, seed, ragged)
         if method == "minirocket":
+            est = _build_minirocket(kwargs, seed, ragged)
             X_train, X_test = _to_sktime(X_train), _to_sktime(X_test)
-        t0 = time.perf_counter()
-        est.fit(X_train, y_train)
-        row["fit_seconds"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pred = np.asarray(est.predict(X_test))  # the only use of the test split
-        row["predict_seconds"] = time.perf_counter() - t0
-        row["accuracy"] = float(np.mean(pred.astype(str) == np.asarray(y_test).astype(str)))
-        if method in ("v2s", "v2s-random"):
-            row.update(
-                best_epoch=est.best_epoch_,
-                n_iter=est.n_iter_,
-                backbone_sha256=est.backbone_sha256_,
-                device=str(getattr(est, "_device", "")),
-            )
         else:
-            row["device"] = "cpu"
-        row["status"] = "ok"
-    except Exception as e:  # a failed cell is reported, and the run goes on
-        row["status"] = "failed"
-        row["error"] = f"{type(e).__name__}: {e}".replace("\n", " ")[:500]
-    row["peak_rss_mb"] = _rss_mb(source, peak=True)
-    if cuda:
-        row["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    row["finished_at"] = _now()
-    return row
+            est = REGISTRY[method].build(kwargs, seed)
+        numbers, cases = fit_and_score(est, X_train, y_train, X_test, y_test)
+        row.update(numbers)
+        return cases
+
+    return run_cell(record, work, threads)
 
 
 # ---------------------------------------------------------------------------------- the run
@@ -590,9 +488,9 @@ def run_bench(
     methods : list of str or comma-separated str
         From :data:`METHODS`.
     seeds : int >= 1
-        Seeds ``0 .. seeds-1`` for the run methods (paper rows have seed -1).
+        Seeds ``0 .. seeds-1`` for the run methods (published rows have seed -1).
     out : path or None
-        Results CSV; cells already there with ``status == "ok"`` are not run again.
+        Results folder (:mod:`tsreprog.results`); cells whose file exists are not run again.
     jobs : int
         joblib workers (loky processes); ``1`` runs in this process.
     backend : {"loky", "dask"}
@@ -601,7 +499,7 @@ def run_bench(
     plot : path or None
         Write :func:`plot_comparison`'s figure here (PNG).
     params : dict or None
-        ReprogramClassifier overrides for ``v2s`` and ``v2s-random``
+        ReprogramClassifier overrides for ``tsreprog``, ``tsreprog-random`` and ``v2s-paper``
         (``{"backbone": "tiny-test", "epochs": 1}``); ``"minirocket.num_kernels"`` style keys
         reach one method only.
     verbose : bool
@@ -622,21 +520,13 @@ def run_bench(
         ``random_state`` in ``params``, or when ``out`` holds finished cells run with other
         parameters (use another ``out``).
     """
-    methods = _as_list(methods)
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; choose from {', '.join(METHODS)}")
-    if int(seeds) < 1:
-        raise ValueError(f"seeds={seeds}; need at least 1 (seeds 0 .. seeds-1 are run)")
-    if backend not in ("loky", "dask"):
-        raise ValueError(f"backend={backend!r}; use 'loky' or 'dask'")
-    if backend == "dask" and not scheduler:
-        raise ValueError("backend='dask' needs scheduler='tcp://HOST:PORT' of a running cluster")
+    methods = REGISTRY.check(as_list(methods))
+    check_grid_args(seeds, backend, scheduler)
     if any(k.rpartition(".")[2] == "random_state" for k in (params or {})):
         raise ValueError("params may not set random_state: each cell uses its seed (--seeds N)")
-    from tsreprog._io import check_output_path, check_results_out
+    from tsreprog._io import check_output_path
 
-    out_path = check_results_out(out, ("dataset", "method", "seed")) if out is not None else None
+    out_path = out_folder(out)
     if plot is not None:  # a run is never thrown away at the end for want of a figure path
         check_output_path(plot, "--plot")
     if data is not None and not Path(data).is_dir():
@@ -645,182 +535,48 @@ def run_bench(
             "UCR dataset (e.g. ../shared/ucr)"
         )
     names = _resolve_datasets(data, datasets, suite)
-    run_methods = [m for m in methods if m in RUN_METHODS]
-    paper_methods = [m for m in methods if m in PAPER_METHODS]
-
-    existing = read_results(out_path) if out_path is not None else pd.DataFrame(columns=COLUMNS)
-    done = {}
-    for rec in existing[existing["status"] == "ok"].to_dict("records"):
-        done[(rec["dataset"], rec["method"], int(rec["seed"]))] = rec
-
-    rows: dict[tuple, dict] = {}
-    todo: list[tuple[str, str, int]] = []
-    now = _now()
-    for name in names:
-        available = _dataset_available(name, data)
-        for method in run_methods:
-            kwargs = _method_params(method, params)
-            wanted = json.dumps(kwargs, sort_keys=True, default=json_value)
-            full = _estimator_params(method, kwargs)
+    data = str(data) if data is not None else None
+    cells: list[Cell] = []
+    for method in methods:
+        entry = REGISTRY[method]
+        if entry.kind == "published":
+            cells += [Cell(entry.load(name)) for name in names]
+            continue
+        kwargs = _method_params(method, params)
+        wanted = overrides_json(kwargs)
+        full = entry.estimator_params(kwargs)
+        for name in names:
+            available = _dataset_available(name, data)
             for seed in range(int(seeds)):
-                key = (name, method, seed)
-                if key in done:
-                    prev = done[key]
-                    conflict = resume_conflict(out_path, key, prev, wanted, full)
-                    if conflict:
-                        raise ValueError(conflict)
-                    rows[key] = prev
-                elif not available:
-                    row = _blank_row(name, method, seed)
-                    where = "sktime's bundled datasets" if data is None else f"{data}"
-                    row.update(
-                        status="missing",
-                        params=wanted,
-                        estimator_params=full,
-                        finished_at=now,
-                        error=f"dataset {name!r} not found in {where}" + _suggest(name, data),
-                    )
-                    rows[key] = row
-                else:
-                    rows[key] = None  # placeholder keeps the grid's order
-                    todo.append(key)
-    paper = _paper_rows(names, paper_methods)
-    for row in paper:
-        rows[(row["dataset"], row["method"], row["seed"])] = row
-    immediate = [
-        r for r in rows.values() if r is not None and r["status"] == "missing" and r["seed"] >= 0
-    ] + paper
-    if out_path is not None and (immediate or not out_path.exists()):
-        _save_rows(out_path, immediate)
-
-    if verbose and done:
-        n_skip = sum(1 for k in rows if k in done)
-        print(f"resuming {out_path}: {n_skip} cell(s) already finished", file=sys.stderr)
-    for key, row in _execute(todo, data, params, jobs, backend, scheduler, verbose, threads):
-        rows[key] = row
-        if out_path is not None:
-            _save_rows(out_path, [row])
-        if verbose and row["status"] == "failed":
-            print(f"FAILED {key}: {row['error']}", file=sys.stderr)
-
-    df = pd.DataFrame([r for r in rows.values() if r is not None]).reindex(columns=COLUMNS)
-    df["seed"] = df["seed"].astype(int)
+                rec = blank_record(name, method, seed, params=wanted, estimator_params=full)
+                if available:
+                    cells.append(Cell(rec, (name, method, seed, data, params, threads)))
+                    continue
+                where = "sktime's bundled datasets" if data is None else f"{data}"
+                rec.update(
+                    status="missing",
+                    finished_at=now(),
+                    error=f"dataset {name!r} not found in {where}" + _suggest(name, data),
+                )
+                cells.append(Cell(rec))
+    order = {name: i for i, name in enumerate(names)}
+    cells.sort(key=lambda c: order[c.record["dataset"]])  # dataset-major, as before
+    df = run_grid(
+        cells,
+        lambda *task: _run_cell(*task),
+        out=out_path,
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        verbose=verbose,
+        desc="bench",
+    )
     if plot is not None:
         plot_comparison(df, plot)
     return df
 
 
-def _execute(
-    todo: list[tuple[str, str, int]],
-    data,
-    params: dict | None,
-    jobs: int,
-    backend: str,
-    scheduler: str | None,
-    verbose: bool,
-    threads: int | None,
-) -> Iterator[tuple[tuple, dict]]:
-    """Yield ``(key, row)`` as cells finish."""
-    if not todo:
-        return
-    from joblib import Parallel, delayed, parallel_config
-    from tqdm.auto import tqdm
-
-    data = str(data) if data is not None else None
-    tasks = (delayed(_run_cell)(d, m, s, data, params, threads) for d, m, s in todo)
-    bar = tqdm(total=len(todo), desc="bench", unit="cell", disable=not verbose, file=sys.stderr)
-    client = None
-    try:
-        if backend == "dask":
-            try:
-                from distributed import Client
-            except ImportError as e:
-                raise ImportError(
-                    "backend='dask' needs dask.distributed: pip install 'tsreprog[dask]'"
-                ) from e
-            client = Client(scheduler)
-            ctx = parallel_config(backend="dask")
-            n_jobs = -1
-        else:
-            ctx = parallel_config(backend="loky")
-            n_jobs = int(jobs)
-        with ctx:
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)(tasks)
-            for row in results:
-                bar.update(1)
-                bar.set_postfix_str(f"{row['dataset']}/{row['method']}/{row['seed']}")
-                yield (row["dataset"], row["method"], int(row["seed"])), row
-    except BaseException:
-        # Ctrl-C or an error: stop the loky workers now, so none keeps fitting as an orphan
-        if backend == "loky" and int(jobs) != 1:
-            from joblib.externals.loky import get_reusable_executor
-
-            get_reusable_executor().shutdown(wait=False, kill_workers=True)
-        raise
-    finally:
-        bar.close()
-        if client is not None:
-            client.close()
-
-
 # ---------------------------------------------------------------------------------- summary
-def _accuracy_table(df: pd.DataFrame) -> pd.DataFrame:
-    """datasets x methods, mean accuracy over seeds of the finished cells."""
-    ok = df[df["status"].fillna("ok").replace("", "ok") == "ok"] if "status" in df else df
-    ok = ok[ok["accuracy"].notna()]
-    order = list(dict.fromkeys(df["method"]))
-    rows = list(dict.fromkeys(df["dataset"]))  # the grid's order, not the finishing order
-    table = ok.groupby(["dataset", "method"], sort=False)["accuracy"].mean().unstack("method")
-    return table.reindex(
-        index=[d for d in rows if d in table.index],
-        columns=[m for m in order if m in table.columns],
-    )
-
-
-def _fmt_pct(x: float) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}"
-
-
-def _md_table(headers: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def compare(table: pd.DataFrame) -> dict:
-    """Mean/median accuracy, mean rank and wins/ties/losses on the datasets all methods finished.
-
-    Parameters
-    ----------
-    table : DataFrame of shape (n_datasets, n_methods)
-        Accuracy in [0, 1] (mean over seeds), NaN where a method did not finish.
-
-    Returns
-    -------
-    dict
-        ``datasets`` (list), ``mean``, ``median``, ``rank`` (Series by method; rank 1 is best,
-        ties share the average rank) and ``wtl`` (dict ``(a, b) -> (wins, ties, losses)`` of
-        ``a`` against ``b``). Accuracies are compared rounded to 4 decimals (0.01 percentage
-        points, the paper's precision).
-    """
-    common = table.dropna(how="any")
-    rounded = common.round(DECIMALS)
-    ranks = rounded.rank(axis=1, ascending=False, method="average")
-    wtl = {}
-    for a in table.columns:
-        for b in table.columns:
-            if a != b:
-                wtl[(a, b)] = win_tie_loss(common[a], common[b])
-    return {
-        "datasets": list(common.index),
-        "mean": common.mean(),
-        "median": common.median(),
-        "rank": ranks.mean(),
-        "wtl": wtl,
-        "finished": table.notna().sum(),
-    }
-
-
 def _section(title: str, table: pd.DataFrame, note: str = "") -> str:
     res = compare(table)
     n = len(res["datasets"])
@@ -834,14 +590,14 @@ def _section(title: str, table: pd.DataFrame, note: str = "") -> str:
     parts.append("")
     methods = list(table.columns)
     parts.append(
-        _md_table(
+        md_table(
             ["method", "datasets finished", "mean acc %", "median acc %", "mean rank"],
             [
                 [
                     m,
                     int(res["finished"][m]),
-                    _fmt_pct(res["mean"][m]),
-                    _fmt_pct(res["median"][m]),
+                    fmt_pct(res["mean"][m]),
+                    fmt_pct(res["median"][m]),
                     f"{res['rank'][m]:.2f}",
                 ]
                 for m in methods
@@ -851,7 +607,7 @@ def _section(title: str, table: pd.DataFrame, note: str = "") -> str:
     if len(methods) > 1:
         parts += ["", "Wins/ties/losses of the row method against the column method:", ""]
         parts.append(
-            _md_table(
+            md_table(
                 ["", *methods],
                 [
                     [a]
@@ -889,7 +645,7 @@ def summarize(df: pd.DataFrame) -> str:
     df["status"] = df["status"].fillna("").replace("", "ok")
     if "error" not in df:
         df["error"] = ""
-    table = _accuracy_table(df)
+    table = accuracy_table(df)
     methods = list(table.columns)
     ours = [m for m in methods if m not in PAPER_METHODS]
     papers = [m for m in methods if m in PAPER_METHODS]
@@ -904,8 +660,8 @@ def summarize(df: pd.DataFrame) -> str:
             + "). Models were selected on training data only; the test split was used once."
         )
         parts.append("")
-        rows = [[d] + [_fmt_pct(table.loc[d, m]) for m in methods] for d in table.index]
-        parts += ["### Per dataset", "", _md_table(["dataset", *methods], rows), ""]
+        rows = [[d] + [fmt_pct(table.loc[d, m]) for m in methods] for d in table.index]
+        parts += ["### Per dataset", "", md_table(["dataset", *methods], rows), ""]
         if ours and (len(ours) > 1 or not papers):
             parts += [_section("Methods run here", table[ours]), ""]
         if papers:
@@ -949,16 +705,13 @@ def _missing_text(missing: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------- figure
-# Nemenyi two-tailed critical values q_0.05 for k = 2..10 methods (Demšar, JMLR 2006, Table 5)
-_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
-
-
 def plot_comparison(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a PNG comparing methods: mean ranks with a Nemenyi critical difference, and one
-    accuracy scatter per pair of methods (a point per dataset; above the diagonal the y-axis
-    method is better).
+    """Write a PNG with one accuracy scatter per pair of methods (a point per dataset; above
+    the diagonal the y-axis method is better), and, with 3 or more methods finishing 2 or more
+    common datasets, their critical-difference diagram beside it (``<stem>_cd<suffix>``,
+    :func:`tsreprog.report.plot_critical_difference`).
 
-    Pairs and ranks that involve paper rows leave out the ``label_artefact`` datasets.
+    Pairs and ranks that involve published rows leave out the ``label_artefact`` datasets.
 
     Parameters
     ----------
@@ -974,56 +727,18 @@ def plot_comparison(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    df = df.copy()
-    if "status" not in df:
-        df["status"] = "ok"
-    df["status"] = df["status"].fillna("").replace("", "ok")
-    table = _accuracy_table(df)
+    from tsreprog.report import plot_critical_difference
+
+    table = accuracy_table(df)
     methods = list(table.columns)
-    if any(m in PAPER_METHODS for m in methods):
-        table_rank = table.drop(index=sorted(_artefact_datasets() & set(table.index)))
-    else:
-        table_rank = table
+    artefacts = _artefact_datasets()
     pairs = [(a, b) for i, a in enumerate(methods) for b in methods[i + 1 :]]
     ncols = min(3, max(1, len(pairs)))
-    nrows = 1 + math.ceil(len(pairs) / ncols) if pairs else 2
-    fig = Figure(figsize=(4.2 * ncols, 1.8 + 4.0 * (nrows - 1)))
+    nrows = max(1, math.ceil(len(pairs) / ncols))
+    fig = Figure(figsize=(4.2 * ncols, 4.0 * nrows))
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(nrows, ncols, height_ratios=[0.45] + [1.0] * (nrows - 1))
-
-    ax = fig.add_subplot(grid[0, :])
-    res = compare(table_rank) if methods else None
-    n = len(res["datasets"]) if res else 0
-    if n and methods:
-        k = len(methods)
-        ranks = res["rank"]
-        ax.set_xlim(0.5, k + 0.5)
-        ax.set_ylim(-1, 1)
-        ax.hlines(0, 1, k, color="0.3")
-        for i, m in enumerate(ranks.sort_values().index):
-            ax.plot(ranks[m], 0, "o", color=f"C{i}")
-            ax.annotate(
-                f"{m} ({ranks[m]:.2f})",
-                (ranks[m], 0),
-                xytext=(0, 10 if i % 2 == 0 else -18),
-                textcoords="offset points",
-                ha="center",
-                fontsize=8,
-            )
-        title = f"mean rank over {n} dataset(s), 1 = best"
-        if k in _Q05:
-            cd = _Q05[k] * math.sqrt(k * (k + 1) / (6.0 * n))
-            ax.plot([1, 1 + cd], [0.7, 0.7], color="k", lw=2)
-            ax.text(1 + cd / 2, 0.78, f"CD={cd:.2f}", ha="center", fontsize=8)
-            title += " (Nemenyi CD, α=0.05)"
-        ax.set_title(title, fontsize=9)
-    else:
-        ax.text(0.5, 0.5, "no dataset finished by every method", ha="center", va="center")
-    ax.set_yticks([])
-
-    artefacts = _artefact_datasets()
     for idx, (a, b) in enumerate(pairs):
-        sub = fig.add_subplot(grid[1 + idx // ncols, idx % ncols])
+        sub = fig.add_subplot(nrows, ncols, idx + 1)
         pair = table[[a, b]].dropna()
         if a in PAPER_METHODS or b in PAPER_METHODS:
             pair = pair.drop(index=[d for d in pair.index if d in artefacts])
@@ -1039,15 +754,21 @@ def plot_comparison(df: pd.DataFrame, path: str | os.PathLike) -> Path:
         sub.set_ylabel(f"{b} accuracy %")
         sub.set_title(f"{b} vs {a}: W/T/L {wtl[0]}/{wtl[1]}/{wtl[2]} (n={len(pair)})", fontsize=9)
     if not pairs:
-        sub = fig.add_subplot(grid[1, 0])
+        sub = fig.add_subplot(1, 1, 1)
         if methods:
-            m = methods[0]
-            sub.barh(list(table.index), 100 * table[m].values)
-            sub.set_xlabel(f"{m} accuracy %")
+            sub.barh(list(table.index), 100 * table[methods[0]].values)
+            sub.set_xlabel(f"{methods[0]} accuracy %")
+        else:
+            sub.text(0.5, 0.5, "no finished cells", ha="center", va="center")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
+    ranked = table
+    if any(m in PAPER_METHODS for m in methods):
+        ranked = table.drop(index=sorted(artefacts & set(table.index)))
+    if ranked.dropna().shape[0] >= 2 and len(methods) >= 3:
+        plot_critical_difference(ranked, path.with_name(f"{path.stem}_cd{path.suffix}"))
     return path
 
 
@@ -1066,14 +787,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help=f"comma-separated, from {','.join(METHODS)} (default: %(default)s)",
     )
     parser.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 (default 1)")
-    parser.add_argument("--out", default=None, help="results CSV; rerunning resumes it")
+    parser.add_argument(
+        "--out", default=None, help="results folder (one file per cell); rerunning resumes it"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="parallel cells (joblib)")
     parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
     parser.add_argument("--scheduler", default=None, help="dask scheduler address")
     parser.add_argument("--plot", default=None, help="write a comparison figure (PNG)")
     add_set_argument(
         parser,
-        help="ReprogramClassifier parameters for v2s and v2s-random "
+        help="ReprogramClassifier parameters for tsreprog, tsreprog-random and v2s-paper "
         "(minirocket.PARAM=VALUE reaches MiniRocket only)",
     )
     return parser

@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tsreprog import bench
 
-    b = sub.add_parser("bench", help="benchmark methods on UCR datasets (resumable CSV)")
+    b = sub.add_parser("bench", help="benchmark methods on UCR datasets (resumable results folder)")
     bench.add_arguments(b)
     b.set_defaults(func=bench.main)
 

@@ -58,19 +58,22 @@ Clips are loaded at the backbone's sample rate and window length (``duration`` =
 sample rate, ``crop="energy"``, peak-normalised), so the 0.1-s ``tiny-test`` backbone sees the
 loudest 0.1 s of each clip.
 
-Results file
-------------
-One CSV row per (dataset, method, mapping, seed) (:data:`COLUMNS`; linear-head methods have
-``mapping == "linear"`` and run once per seed). The file is rewritten atomically after every
-finished row; rerunning with the same ``out`` skips rows with ``status == "ok"`` and retries
-failed ones. A finished row whose ``params`` differ from the present run's is refused, so
-results made with different settings are never mixed in one file.
+Results
+-------
+``out`` is a results folder, one file per (dataset, method, mapping, seed) cell
+(:mod:`tsreprog.results`, tsml-eval's layout, with every test clip's prediction and class
+probabilities); a variant's folder is ``METHOD`` for the linear-head methods (``mapping ==
+"linear"``, run once per seed) and ``METHOD-MAPPING`` for the others. A file is written
+atomically when its cell finishes; rerunning with the same ``out`` skips cells whose file
+exists and retries failed ones. A finished cell whose ``params`` or ``estimator_params``
+(every constructor parameter, defaults included) differ from the present run's is refused,
+naming them, so results made with different settings or defaults are never mixed.
 
 Examples
 --------
 ::
 
-    tsreprog speech --data work/lowres --synthesize --seeds 3 --out results/speech.csv
+    tsreprog speech --data work/lowres --synthesize --seeds 3 --out results/speech
     tsreprog speech --data work/lowres/lt --methods scratch,reprogram --mapping similarity
     tsreprog speech --data work/lowres --languages lt --set backbone=tiny-test epochs=2
 """
@@ -78,27 +81,19 @@ Examples
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import math
 import os
 import sys
-import time
-import traceback
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tsreprog._params import (
-    UsageError,
-    add_set_argument,
-    json_value,
-    params_json,
-    resume_conflict,
-)
+from tsreprog import harness
+from tsreprog._params import add_set_argument
+from tsreprog.report import md_table, ok_rows
+from tsreprog.results import as_frame, load_results
 
 __all__ = [
     "COLUMNS",
@@ -137,7 +132,7 @@ STUDY_DEFAULTS: dict = {"placement": "pad"}
 #: on validation splits of the three languages' *training* clips
 #: (``results/speech_lr/README.md``; the test clips were not loaded).
 METHOD_DEFAULTS: dict[str, dict] = {"reprogram": {"lr": 5e-4}, "reprogram+finetune": {"lr": 5e-4}}
-#: Columns of the results CSV.
+#: Columns of the study's results frame (:func:`read_study`), first.
 COLUMNS: list[str] = [
     "dataset",
     "method",
@@ -160,7 +155,6 @@ COLUMNS: list[str] = [
     "finished_at",
 ]
 
-_KEY = ["dataset", "method", "mapping", "seed"]
 _TEXT_COLUMNS = ("dataset", "method", "mapping", "status", "params", "estimator_params", "error")
 _LINEAR = "linear"
 _MANY_TO_ONE = ("reprogram", "reprogram+finetune")
@@ -336,7 +330,7 @@ def find_datasets(
             "testing_list.txt), nor sub-folders that do; make them with "
             "make_low_resource_sets() or `tsreprog speech --synthesize`"
         )
-    wanted = _as_list(languages)
+    wanted = harness.as_list(languages)
     if not wanted:
         return found
     missing = [w for w in wanted if w not in found]
@@ -362,14 +356,6 @@ def _load(root: Path, backbone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 # ---------------------------------------------------------------------------------- methods
-def _as_list(value: Iterable[str] | str | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    return [v.strip() for v in value if v and v.strip()]
-
-
 def study_params(method: str, mapping: str | None = None, params: Mapping | None = None) -> dict:
     """ReprogramClassifier parameters of one method (without ``random_state``).
 
@@ -446,81 +432,99 @@ def _cells_of(methods: Sequence[str], mappings: Sequence[str]) -> list[tuple[str
     return cells
 
 
-# ---------------------------------------------------------------------------------- results I/O
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+# ---------------------------------------------------------------------------------- registry
+def _build(kwargs: dict, seed: int):
+    from tsreprog import ReprogramClassifier
+
+    return ReprogramClassifier(random_state=seed).set_params(**kwargs)
+
+
+def _study_kwargs(method: str):
+    def kwargs(overrides: dict, mapping=None) -> dict:
+        return study_params(method, mapping, overrides)
+
+    return kwargs
+
+
+_DESCRIPTIONS = {
+    "scratch": "the backbone trained from a random initialisation, new linear head",
+    "finetune": "the pretrained backbone fine-tuned, new linear head",
+    "reprogram": "frozen pretrained backbone, θ and a many-to-one label mapping",
+    "reprogram+finetune": "θ, many-to-one mapping and the backbone's weights trained together",
+}
+#: The study's methods, in the harness's registry form.
+REGISTRY = harness.Registry("speech")
+for _method in METHODS:
+    REGISTRY.register(
+        harness.Method(_method, "run", _DESCRIPTIONS[_method], _study_kwargs(_method), _build)
+    )
+
+
+def _folder(method: str, mapping: str) -> str:
+    """The results folder of a (method, mapping) variant: ``reprogram-similarity``."""
+    return method if mapping == _LINEAR else f"{method}-{mapping}"
 
 
 def read_study(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a results CSV of :func:`run_speech_study` (missing or empty file: empty frame).
+    """Read the results folder of :func:`run_speech_study` (missing folder: empty frame).
 
     Returns
     -------
     DataFrame
-        With at least :data:`COLUMNS`; ``seed`` as int, text columns without NaN.
+        :data:`COLUMNS` first (then whatever else the records hold); ``seed`` as int, text
+        columns without NaN.
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if not text.strip():
-        return pd.DataFrame(columns=COLUMNS)
-    df = pd.read_csv(
-        io.StringIO(text),
-        dtype={c: str for c in _TEXT_COLUMNS},
-        keep_default_na=False,
-        na_values={c: [""] for c in COLUMNS if c not in _KEY},
-    )
-    for col in COLUMNS:
-        if col not in df.columns:
-            df[col] = np.nan
-    df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
-    df = df[df["seed"].notna()].copy()
-    df["seed"] = df["seed"].astype(int)
+    df = as_frame(load_results(path).to_dict("records"), COLUMNS)
     for col in (*_TEXT_COLUMNS, "device"):
         df[col] = df[col].fillna("").astype(str)
-    return df.reset_index(drop=True)
-
-
-def _save(path: Path, rows: list[dict]) -> None:
-    """Merge ``rows`` into the CSV at ``path`` (a row replaces the one with its key)."""
-    from tsreprog._io import atomic_write_text, locked_folder
-
-    with locked_folder(path):  # two studies may share one results file
-        old = read_study(path)
-        new = pd.DataFrame(rows).reindex(columns=COLUMNS)
-        merged = new if old.empty else pd.concat([old, new], ignore_index=True)
-        merged = merged.drop_duplicates(subset=_KEY, keep="last").reindex(columns=COLUMNS)
-        for col in ("seed", "n_train", "n_test", "n_classes", "best_epoch", "n_iter"):
-            merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
-        merged["n_trainable_params"] = (
-            pd.to_numeric(merged["n_trainable_params"], errors="coerce").round().astype("Int64")
-        )
-        atomic_write_text(path, merged.to_csv(index=False, lineterminator="\n"))
+    return df
 
 
 # ---------------------------------------------------------------------------------- the study
-def _run_cell(
-    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], kwargs: dict, seed: int
-) -> dict:
-    from tsreprog import ReprogramClassifier
+_LOADED: dict[tuple[str, str], tuple] = {}
 
+
+def _record(
+    name: str, method: str, mapping: str, seed: int, params: Mapping | None
+) -> tuple[dict, dict]:
+    """The record of a cell before it runs, and the kwargs of its estimator."""
+    kwargs = REGISTRY[method].kwargs(dict(params or {}), mapping)
+    record = harness.blank_record(
+        name,
+        method,
+        seed,
+        mapping=mapping,
+        estimator=_folder(method, mapping),
+        params=harness.overrides_json(kwargs),
+        estimator_params=REGISTRY[method].estimator_params(kwargs),
+    )
+    return record, kwargs
+
+
+def _fit_cell(data: tuple, kwargs: dict, seed: int) -> tuple[dict, object]:
+    """Fit one ReprogramClassifier configuration on ``data``; ``(numbers, cases)``."""
     Xtr, ytr, Xte, yte = data
-    clf = ReprogramClassifier(random_state=seed).set_params(**kwargs)
-    t0 = time.perf_counter()
-    clf.fit(Xtr, ytr)
-    fit_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    acc = float(np.mean(clf.predict(Xte) == yte))
-    pred_s = time.perf_counter() - t0
-    return {
-        "status": "ok",
-        "accuracy": acc,
-        "fit_seconds": round(fit_s, 3),
-        "predict_seconds": round(pred_s, 3),
-        "best_epoch": clf.best_epoch_,
-        "n_iter": clf.n_iter_,
-        "n_trainable_params": clf.n_trainable_params_,
-        "device": str(clf._device),
-    }
+    return harness.fit_and_score(_build(kwargs, seed), Xtr, ytr, Xte, yte)
+
+
+def _run_cell(
+    name: str, root: str, method: str, mapping: str, seed: int, params: Mapping | None
+) -> tuple[dict, object]:
+    """One row of the study: ``(record, cases)``; an error of the cell is recorded, not
+    raised. The data of (dataset, backbone) are loaded once per process."""
+    record, kwargs = _record(name, method, mapping, seed, params)
+
+    def work(row: dict):
+        backbone = str(kwargs.get("backbone", "attrnn"))
+        if (root, backbone) not in _LOADED:
+            _LOADED[(root, backbone)] = _load(Path(root), backbone)
+        data = _LOADED[(root, backbone)]
+        row.update(n_train=len(data[1]), n_test=len(data[3]), n_classes=len(np.unique(data[1])))
+        numbers, cases = _fit_cell(data, kwargs, seed)
+        row.update(numbers)
+        return cases
+
+    return harness.run_cell(record, work)
 
 
 def run_speech_study(
@@ -548,7 +552,8 @@ def run_speech_study(
     seeds : int >= 1
         Seeds ``0 .. seeds-1`` (the estimator's ``random_state``).
     out : path or None
-        Results CSV; rows already there with ``status == "ok"`` are not run again.
+        Results folder (:mod:`tsreprog.results`; a variant's folder is ``METHOD`` or
+        ``METHOD-MAPPING``); cells whose file exists are not run again.
     params : mapping or None
         Estimator overrides (see :func:`study_params`), e.g. ``{"backbone": "tiny-test"}``.
     verbose : bool
@@ -569,101 +574,41 @@ def run_speech_study(
     FileNotFoundError
         When ``data`` holds no dataset.
     """
-    methods = _as_list(methods)
-    mappings = list(dict.fromkeys(_as_list(mappings)))
-    bad = [m for m in methods if m not in METHODS]
-    if bad or not methods:
-        raise ValueError(f"unknown method(s) {bad or methods}; choose from {', '.join(METHODS)}")
+    methods = harness.as_list(methods)
+    mappings = list(dict.fromkeys(harness.as_list(mappings)))
+    REGISTRY.check(methods)
     if any(m in _MANY_TO_ONE for m in methods):
         bad = [m for m in mappings if m not in MAPPINGS]
         if bad or not mappings:
             raise ValueError(f"mapping(s) {bad or mappings}; choose from {', '.join(MAPPINGS)}")
-    if int(seeds) < 1:
-        raise ValueError(f"seeds={seeds}; need at least 1 (seeds 0 .. seeds-1 are run)")
-    cells = _cells_of(methods, mappings)
-    for method, mapping in cells:  # reject bad overrides before any work
+    harness.check_grid_args(seeds, "loky", None)
+    variants = _cells_of(methods, mappings)
+    for method, mapping in variants:  # reject bad overrides before any work
         study_params(method, mapping, params)
-    from tsreprog import ReprogramClassifier
-    from tsreprog._io import check_results_out
-
-    key_columns = ("dataset", "method", "mapping", "seed")
-    out_path = check_results_out(out, key_columns) if out is not None else None
+    out_path = harness.out_folder(out)
     sets = find_datasets(data, languages)
-    existing = read_study(out_path) if out_path is not None else pd.DataFrame(columns=COLUMNS)
-    done = {
-        (r["dataset"], r["method"], r["mapping"], int(r["seed"])): r
-        for r in existing[existing["status"] == "ok"].to_dict("records")
-    }
-    if out_path is not None and not out_path.exists():
-        _save(out_path, [])
-
-    rows: list[dict] = []
-    loaded: dict[tuple[str, str], tuple] = {}
-    n_skip = 0
+    cells = []
     for name, root in sets.items():
         for seed in range(int(seeds)):
-            for method, mapping in cells:
-                kwargs = study_params(method, mapping, params)
-                wanted = json.dumps(kwargs, sort_keys=True, default=json_value)
-                full = params_json(ReprogramClassifier().set_params(**kwargs))
-                key = (name, method, mapping, seed)
-                if key in done:
-                    prev = done[key]
-                    conflict = resume_conflict(out_path, key, prev, wanted, full)
-                    if conflict:
-                        raise UsageError(conflict)
-                    rows.append(prev)
-                    n_skip += 1
-                    continue
-                row = dict.fromkeys(COLUMNS, np.nan)
-                row.update(
-                    dataset=name,
-                    method=method,
-                    mapping=mapping,
-                    seed=seed,
-                    params=wanted,
-                    estimator_params=full,
-                    error="",
-                )
-                backbone = str(kwargs.get("backbone", "attrnn"))
-                try:
-                    if (name, backbone) not in loaded:
-                        loaded[(name, backbone)] = _load(root, backbone)
-                    Xtr, ytr, Xte, yte = loaded[(name, backbone)]
-                    row.update(n_train=len(ytr), n_test=len(yte), n_classes=len(np.unique(ytr)))
-                    row.update(_run_cell(loaded[(name, backbone)], kwargs, seed))
-                except Exception as e:  # recorded, and retried by the next run
-                    row.update(status="failed", error=f"{type(e).__name__}: {e}")
-                    if verbose:
-                        traceback.print_exc(file=sys.stderr)
-                row["finished_at"] = _now()
-                rows.append(row)
-                if out_path is not None:
-                    _save(out_path, [row])
-                if verbose:
-                    what = (
-                        f"accuracy {row['accuracy']:.4f}, fit {row['fit_seconds']:.1f} s"
-                        if row["status"] == "ok"
-                        else f"FAILED: {row['error']}"
-                    )
-                    print(f"{name} {method} ({mapping}) seed {seed}: {what}", file=sys.stderr)
-    if verbose and n_skip:
-        print(f"resumed {out_path}: {n_skip} row(s) were already finished", file=sys.stderr)
-    df = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    df["seed"] = df["seed"].astype(int)
+            for method, mapping in variants:
+                rec, _ = _record(name, method, mapping, seed, params)
+                cells.append(harness.Cell(rec, (name, str(root), method, mapping, seed, params)))
+    df = harness.run_grid(
+        cells,
+        lambda *task: _run_cell(*task),
+        out=out_path,
+        verbose=verbose,
+        desc="speech",
+        columns=COLUMNS,
+    )
+    for col in (*_TEXT_COLUMNS, "device"):
+        df[col] = df[col].fillna("").astype(str)
     return df
 
 
 # ---------------------------------------------------------------------------------- summary
 def _variant(method: str, mapping: str) -> str:
     return method if mapping == _LINEAR else f"{method} ({mapping})"
-
-
-def _ok(df: pd.DataFrame) -> pd.DataFrame:
-    ok = df
-    if "status" in df:
-        ok = df[df["status"].fillna("").replace("", "ok") == "ok"]
-    return ok[pd.to_numeric(ok["accuracy"], errors="coerce").notna()].copy()
 
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -682,7 +627,7 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
         standard deviation (``ddof=1``, NaN for one seed). Datasets in order of appearance,
         methods in :data:`METHODS` order, then mapping.
     """
-    ok = _ok(df)
+    ok = ok_rows(df)
     cols = ["dataset", "method", "mapping", "variant", "mean", "std", "n"]
     if ok.empty:
         return pd.DataFrame(columns=cols)
@@ -706,12 +651,6 @@ def _pct(mean: float, std: float) -> str:
     if math.isnan(mean):
         return "—"
     return f"{100 * mean:.1f}" if math.isnan(std) else f"{100 * mean:.1f} ± {100 * std:.1f}"
-
-
-def _md(headers: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _paired(ok: pd.DataFrame, dataset: str, a: tuple[str, str], b: tuple[str, str]) -> dict:
@@ -749,7 +688,7 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
         ``paired`` seeds run by both, where a > b / a == b; ``holds`` is ``delta > 0`` for
         "beats scratch" and ``delta >= 0`` for "similarity ≥ ordered".
     """
-    ok = _ok(df)
+    ok = ok_rows(df)
     ok["accuracy"] = ok["accuracy"].astype(float)
     out = []
     for dataset in dict.fromkeys(df["dataset"]):
@@ -819,7 +758,7 @@ def summarize_speech_study(df: pd.DataFrame) -> str:
     parts = [
         f"Test accuracy (%), mean ± std over seeds (up to {n_seeds}):",
         "",
-        _md(["dataset", *variants], rows),
+        md_table(["dataset", *variants], rows),
         "",
     ]
     comp = comparisons(df)
@@ -840,7 +779,7 @@ def summarize_speech_study(df: pd.DataFrame) -> str:
         parts += [
             "Δ = difference of the mean accuracies (percentage points); seeds: where a > b.",
             "",
-            _md(["dataset", "a vs b", "Δ (pts)", "seeds a > b", "verdict"], crow),
+            md_table(["dataset", "a vs b", "Δ (pts)", "seeds a > b", "verdict"], crow),
             "",
         ]
     return "\n".join(parts) + "\n"
@@ -932,7 +871,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         f"{','.join(MAPPINGS)} (default: %(default)s)",
     )
     parser.add_argument("--seeds", type=int, default=3, help="run seeds 0..N-1 (default 3)")
-    parser.add_argument("--out", default=None, help="results CSV; rerunning resumes it")
+    parser.add_argument(
+        "--out", default=None, help="results folder (one file per cell); rerunning resumes it"
+    )
     parser.add_argument("--plot", default=None, help="write a bar chart (PNG)")
     add_set_argument(
         parser,
@@ -964,7 +905,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
 
     args = as_namespace(args, add_arguments, "tsreprog speech")
     if args.synthesize:
-        langs = _as_list(args.languages) or list(DEFAULT_LANGUAGES)
+        langs = harness.as_list(args.languages) or list(DEFAULT_LANGUAGES)
         made = make_low_resource_sets(args.data, langs=langs, jobs=args.jobs, progress=True)
         for info in made.values():
             n_tr = sum(info["train_per_class"].values())

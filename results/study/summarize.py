@@ -2,9 +2,10 @@
 
     python results/study/summarize.py            # writes table.md and study.png here
 
-Reads one CSV per line of ``settings.txt`` (written by ``run.sh``). Each setting's ``v2s``
-rows become the setting; the ``base`` run also gives ``base, random backbone``
-(``v2s-random``) and ``MiniRocket``. Per dataset, accuracy is averaged over seeds; settings are
+Reads one results folder per line of ``settings.txt`` (written by ``run.sh``; the committed
+ones converted from the study's CSVs by ``results/convert_results.py``). Each setting's
+``tsreprog`` rows become the setting; the ``base`` run also gives ``base, random backbone``
+(``tsreprog-random``) and ``MiniRocket``. Per dataset, accuracy is averaged over seeds; settings are
 compared on the datasets that all of them finished. "± s" is the standard deviation over seeds
 of the suite mean (the seed-to-seed spread of the whole sweep cell).
 """
@@ -36,14 +37,14 @@ def load() -> tuple[pd.DataFrame, dict[str, str]]:
     """All finished rows, with ``setting`` replacing ``method``; and each setting's --set."""
     frames, changes = [], {}
     for name, _, sets in read_settings():
-        path = HERE / f"{name}.csv"
-        if not path.is_file():
+        path = HERE / name
+        if not path.is_dir():
             continue
         df = read_results(path)
         df = df[df["status"].isin(["", "ok"])].copy()  # read_results gives "" for no status
-        rename = {"v2s": name}
+        rename = {"tsreprog": name}
         if name == "base":
-            rename.update({"v2s-random": "base, random backbone", "minirocket": "MiniRocket"})
+            rename.update({"tsreprog-random": "base, random backbone", "minirocket": "MiniRocket"})
             changes["base, random backbone"] = f"{sets} weights=None"
             changes["MiniRocket"] = "sktime MiniRocket, 10 000 kernels"
         df["setting"] = df["method"].map(rename)

@@ -1,0 +1,124 @@
+"""The results module (one file per cell, tsml-eval's layout) and the shared harness."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tsreprog import harness
+from tsreprog._params import UsageError
+from tsreprog.report import plot_critical_difference, win_tie_loss
+from tsreprog.results import (
+    Cases,
+    cell_path,
+    check_out_folder,
+    failure_path,
+    load_results,
+    read_cell,
+    write_cell,
+    write_failure,
+)
+
+
+def _record(**fields):
+    return harness.blank_record("D,1", "m", 2, status="ok", accuracy=0.5, **fields)
+
+
+def test_a_cell_round_trips_with_its_cases(tmp_path):
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    cases = Cases(["a,x", "b", "b", "a,x"], ["a,x", "b", "a,x", "b"], proba, ["a,x", "b"])
+    path = write_cell(tmp_path, _record(fit_seconds=1.25, peak_rss_mb=2.0, n_train=7), cases)
+    assert path == tmp_path / "m" / "Predictions" / "D,1" / "testResample2.csv"
+    lines = path.read_text().splitlines()
+    assert lines[0] == '"D,1",m,TEST,2,SECONDS,tsreprog results v1'  # tsml-eval's line 1
+    assert lines[2].split(",")[:5] == ["0.5", "1.25", "-1", "-1", str(2 * 2**20)]
+    assert len(lines) == 3 + 4 and lines[4] == "b,b,,0.2,0.8"  # true, pred, blank, probas
+    rec, back = read_cell(path)
+    assert (rec["dataset"], rec["method"], rec["seed"], rec["n_train"]) == ("D,1", "m", 2, 7)
+    assert rec["fit_seconds"] == 1.25 and np.isnan(rec["predict_seconds"])
+    assert back.y_true.tolist() == ["a,x", "b", "b", "a,x"] and back.classes == ["a,x", "b"]
+    assert np.array_equal(back.proba, proba)  # exact: floats are written with repr
+    assert np.mean(back.y_true == back.y_pred) == rec["accuracy"]
+
+
+def test_failures_are_kept_apart_and_cleared_when_the_cell_finishes(tmp_path):
+    failed = harness.blank_record("D", "m", 0, status="failed", error="RuntimeError: x")
+    write_failure(tmp_path, failed)
+    assert not cell_path(tmp_path, "m", "D", 0).exists()
+    df = load_results(tmp_path)
+    assert df["status"].tolist() == ["failed"] and df["error"].tolist() == ["RuntimeError: x"]
+    with pytest.raises(ValueError, match="only a finished cell"):
+        write_cell(tmp_path, failed)
+    rec = harness.blank_record("D", "m", 0, status="ok", accuracy=1.0)
+    write_cell(tmp_path, rec)
+    assert not failure_path(tmp_path, "m", "D", 0).exists()
+    assert load_results(tmp_path)["status"].tolist() == ["ok"]
+
+
+def test_bad_names_cases_and_out_paths_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="cannot name a results folder"):
+        cell_path(tmp_path, "../m", "D", 0)
+    with pytest.raises(ValueError, match="3 true labels, 2 predictions"):
+        Cases(["a", "b", "a"], ["a", "b"], np.ones((3, 1)), ["a"])
+    with pytest.raises(ValueError, match="2 probability columns for 1 classes"):
+        Cases(["a"], ["a"], np.ones((1, 2)), ["a"])
+    old = tmp_path / "old.csv"
+    old.write_text("dataset,method,seed\n")
+    with pytest.raises(UsageError, match="is a file.*convert_results.py"):
+        check_out_folder(old)
+    path = write_cell(tmp_path / "r", _record(), None)
+    path.write_text(path.read_text() + "a,a,,1.0\n")  # a case line the header does not count
+    with pytest.raises(ValueError, match="1 case line"):
+        read_cell(path)
+    with pytest.warns(UserWarning, match="skipping"):
+        assert load_results(tmp_path / "r").empty
+
+
+def test_registry_names_renamed_methods_and_checks_its_entries():
+    reg = harness.Registry("demo", renamed={"old": "new"})
+    reg.register(harness.Method("new", "published", "d", load=lambda d: {}))
+    assert reg.check(["new"]) == ["new"] and reg.names("run") == ()
+    with pytest.raises(UsageError, match="'old' was renamed 'new'; choose from new"):
+        reg.check(["old"])
+    with pytest.raises(ValueError, match="registered twice"):
+        reg.register(harness.Method("new", "published", "d", load=lambda d: {}))
+    with pytest.raises(ValueError, match="needs \\['kwargs', 'build'\\]"):
+        harness.Method("x", "run", "d")
+
+
+def test_run_cell_records_a_failure_and_lets_ctrl_c_through():
+    def boom(row):
+        raise RuntimeError("no\nluck")
+
+    rec, cases = harness.run_cell(harness.blank_record("D", "m", 0), boom)
+    assert rec["status"] == "failed" and rec["error"] == "RuntimeError: no luck"
+    assert cases is None and rec["peak_rss_mb"] > 0 and rec["finished_at"]
+
+    def interrupted(row):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        harness.run_cell(harness.blank_record("D", "m", 0), interrupted)
+
+
+def test_resume_refusal_names_the_parameter(tmp_path):
+    from tsreprog.results import check_resume
+
+    prev = {"params": '{"a": 1}', "estimator_params": json.dumps({"a": 1, "b": 2})}
+    check_resume(tmp_path, ("m", "D", 0), prev, '{"a": 1}', json.dumps({"a": 1, "b": 2}))
+    with pytest.raises(UsageError, match="b: 2 -> 3.*another --out"):
+        check_resume(tmp_path, ("m", "D", 0), prev, '{"a": 1}', json.dumps({"a": 1, "b": 3}))
+
+
+def test_one_tie_rule_and_the_critical_difference_diagram(tmp_path):
+    # 145/150 ties the printed 96.67 at 4 decimals
+    assert win_tie_loss([145 / 150, 0.9], [0.9667, 0.95]) == (0, 1, 1)
+    import pandas as pd
+
+    table = pd.DataFrame({"a": [0.9, 0.8, 0.7], "b": [0.6, 0.5, 0.4], "c": [0.8, 0.9, 0.5]})
+    path = plot_critical_difference(table, tmp_path / "cd.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="at least 3 methods"):
+        plot_critical_difference(table[["a", "b"]], tmp_path / "x.png")

@@ -181,7 +181,7 @@ def _environment() -> dict:
 
 def _fitted(est) -> dict:
     """What a fitted ReprogramClassifier reports about its fit (nothing for other models)."""
-    out = {"device": str(getattr(est, "device_", getattr(est, "_device", "cpu")))}
+    out = {"device": str(getattr(est, "device_", "cpu"))}
     for key, attr in (
         ("best_epoch", "best_epoch_"),
         ("n_iter", "n_iter_"),

@@ -34,9 +34,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
-from tsreprog._report import outcomes, win_tie_loss
 from tsreprog.backbones import get_backbone_cfg
 from tsreprog.inference import on_one_thread
+from tsreprog.report import outcomes, win_tie_loss
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

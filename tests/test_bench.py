@@ -299,7 +299,7 @@ def test_unknown_method_and_bad_arguments():
 
 
 def test_method_params_routing():
-    p = {"backbone": "tiny-test", "minirocket.num_kernels": 840, "weights": "x.pt"}
+    p = {"backbone": "tiny-test", "minirocket__num_kernels": 840, "weights": "x.pt"}
     assert bench._method_params("tsreprog", p) == {"backbone": "tiny-test", "weights": "x.pt"}
     assert bench._method_params("tsreprog-random", p) == {
         "backbone": "tiny-test",
@@ -310,7 +310,7 @@ def test_method_params_routing():
         "num_kernels": 840,
     }
     # v2s-paper is the published recipe, under the overrides
-    paper = bench._method_params("v2s-paper", {"epochs": 2, "v2s-paper.lr": 0.01})
+    paper = bench._method_params("v2s-paper", {"epochs": 2, "v2s-paper__lr": 0.01})
     recipe = ReprogramClassifier.v2s_paper().get_params(deep=False)
     assert paper["epochs"] == 2 and paper["lr"] == 0.01
     assert paper["placement"] == recipe["placement"] == "pad"

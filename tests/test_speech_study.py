@@ -125,12 +125,12 @@ def test_study_params_define_each_method():
     p = study_params("finetune", "linear", {"weights": "w.pt"})
     assert p["weights"] == "w.pt" and p["finetune"] and not p["reprogram"]
     assert p["mapping"] == "linear"
-    p = study_params("reprogram", "similarity", {"reprogram.lr": 0.2, "lr": 0.1})
+    p = study_params("reprogram", "similarity", {"reprogram__lr": 0.2, "lr": 0.1})
     assert p["reprogram"] and not p["finetune"] and "weights" not in p
     assert isinstance(p["mapping"], ManyToOne)
     assert p["mapping"].assignment == "similarity"
-    assert p["lr"] == 0.2  # METHOD.PARAM wins over PARAM
-    p = study_params("reprogram+finetune", "ordered", {"finetune.epochs": 3})
+    assert p["lr"] == 0.2  # METHOD__PARAM wins over PARAM
+    p = study_params("reprogram+finetune", "ordered", {"finetune__epochs": 3})
     assert p["reprogram"] and p["finetune"] and p["mapping"].assignment == "ordered"
     assert "epochs" not in p
     # θ on a waveform gets its own small default step; the heads of the linear methods do not
@@ -141,12 +141,12 @@ def test_study_params_define_each_method():
     for bad in ({"finetune": True}, {"mapping__assignment": "random"}, {"random_state": 1}):
         with pytest.raises(ValueError, match="cannot be set"):
             study_params("reprogram", "ordered", bad)
-    with pytest.raises(ValueError, match="scratch.weights"):
-        study_params("scratch", None, {"scratch.weights": "w.pt"})
+    with pytest.raises(ValueError, match="scratch__weights"):
+        study_params("scratch", None, {"scratch__weights": "w.pt"})
     with pytest.raises(ValueError, match="not a ReprogramClassifier parameter"):
-        study_params("finetune", None, {"finetune.learning_rate": 1})
-    with pytest.raises(ValueError, match="not a method"):
-        study_params("scratch", None, {"bogus.lr": 1})
+        study_params("finetune", None, {"finetune__learning_rate": 1})
+    with pytest.raises(ValueError, match="'bogus' is not a ReprogramClassifier parameter"):
+        study_params("scratch", None, {"bogus__lr": 1})
     with pytest.raises(ValueError, match="mapping"):
         study_params("reprogram", "linear")
     with pytest.raises(ValueError, match="unknown method"):

@@ -98,6 +98,7 @@ from tsreprog.harness import (
     overrides_json,
     run_cell,
     run_grid,
+    split_overrides,
 )
 from tsreprog.report import accuracy_table, compare, fmt_pct, md_table
 from tsreprog.results import COLUMNS, as_frame, load_results
@@ -286,19 +287,12 @@ _REPROGRAM = ("tsreprog", "tsreprog-random", "v2s-paper")
 def _method_params(method: str, params: dict | None) -> dict:
     """Constructor arguments of a run method (``random_state`` excluded).
 
-    A ``params`` key ``"minirocket.num_kernels"`` goes to that method only; a key without a
-    method prefix goes to the ReprogramClassifier methods (``tsreprog``, ``tsreprog-random``,
-    ``v2s-paper``).
+    A ``params`` key ``"minirocket__num_kernels"`` goes to that method only (the CLI's
+    ``METHOD__PARAM`` convention); a key without a method prefix goes to the
+    ReprogramClassifier methods (``tsreprog``, ``tsreprog-random``, ``v2s-paper``).
     """
-    general, targeted = {}, {}
-    for key, value in (params or {}).items():
-        prefix, dot, rest = key.partition(".")
-        if dot and prefix in RUN_METHODS:
-            if prefix == method:
-                targeted[rest] = value
-        else:
-            general[key] = value
-    overrides = {**(general if method in _REPROGRAM else {}), **targeted}
+    general, by_method = split_overrides(params, RUN_METHODS)
+    overrides = {**(general if method in _REPROGRAM else {}), **by_method.get(method, {})}
     return REGISTRY[method].kwargs(overrides, None)
 
 
@@ -522,7 +516,7 @@ def run_bench(
     """
     methods = REGISTRY.check(as_list(methods))
     check_grid_args(seeds, backend, scheduler)
-    if any(k.rpartition(".")[2] == "random_state" for k in (params or {})):
+    if any(k.rpartition("__")[2] == "random_state" for k in (params or {})):
         raise ValueError("params may not set random_state: each cell uses its seed (--seeds N)")
     from tsreprog._io import check_output_path
 
@@ -797,7 +791,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_set_argument(
         parser,
         help="ReprogramClassifier parameters for tsreprog, tsreprog-random and v2s-paper "
-        "(minirocket.PARAM=VALUE reaches MiniRocket only)",
+        "(minirocket__PARAM=VALUE reaches MiniRocket only)",
     )
     return parser
 

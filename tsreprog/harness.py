@@ -38,7 +38,16 @@ from tsreprog.results import (
     write_failure,
 )
 
-__all__ = ["Cell", "Method", "Registry", "now", "overrides_json", "run_cell", "run_grid"]
+__all__ = [
+    "Cell",
+    "Method",
+    "Registry",
+    "now",
+    "overrides_json",
+    "run_cell",
+    "run_grid",
+    "split_overrides",
+]
 
 
 def now() -> str:
@@ -404,6 +413,26 @@ def check_grid_args(seeds: int, backend: str, scheduler: str | None) -> None:
         raise ValueError(f"backend={backend!r}; use 'loky' or 'dask'")
     if backend == "dask" and not scheduler:
         raise ValueError("backend='dask' needs scheduler='tcp://HOST:PORT' of a running cluster")
+
+
+def split_overrides(params: Mapping | None, methods: Iterable[str]) -> tuple[dict, dict]:
+    """``--set`` overrides split by the CLI convention ``METHOD__PARAM=VALUE``.
+
+    Returns ``(general, by_method)``: keys without a method prefix, and per method the keys
+    that start with ``METHOD__`` (the longest matching method name wins, so
+    ``tsreprog-random__lr`` is not ``tsreprog``'s). Stage parameters such as
+    ``placement__n_repeats`` stay general, since no method is called ``placement``.
+    """
+    names = sorted(methods, key=len, reverse=True)
+    general: dict = {}
+    by_method: dict = {}
+    for key, value in (params or {}).items():
+        method = next((m for m in names if str(key).startswith(m + "__")), None)
+        if method is None:
+            general[key] = value
+        else:
+            by_method.setdefault(method, {})[str(key)[len(method) + 2 :]] = value
+    return general, by_method
 
 
 def as_list(value: Iterable[str] | str | None) -> list[str]:

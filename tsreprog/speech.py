@@ -44,7 +44,7 @@ Every method is one :class:`~tsreprog.ReprogramClassifier` configuration (one tr
 
 All use ``placement="pad"`` (the 1-s clip fills the 1-s window as it is) on top of the
 estimator's defaults, and the reprogramming methods ``lr=5e-4`` (:data:`METHOD_DEFAULTS`);
-``params`` (``--set``) override them, for every method or, as ``METHOD.PARAM=VALUE``, for one
+``params`` (``--set``) override them, for every method or, as ``METHOD__PARAM=VALUE``, for one
 method. The parameters that define a method (``reprogram``,
 ``finetune``, ``mapping``, ``scratch``'s ``weights``) and ``random_state``
 (the seed of the row) cannot be overridden.
@@ -367,7 +367,7 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         The many-to-one ``assignment`` for ``reprogram`` and ``reprogram+finetune`` (from
         :data:`MAPPINGS`); ignored (may be ``None`` or ``"linear"``) for the linear-head methods.
     params : mapping or None
-        Overrides: ``PARAM`` for every method, ``METHOD.PARAM`` for one method (it wins).
+        Overrides: ``PARAM`` for every method, ``METHOD__PARAM`` for one method (it wins).
 
     Returns
     -------
@@ -388,14 +388,16 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
     valid = set(ReprogramClassifier().get_params())
     general: dict = {}
     specific: dict = {}
-    for key, value in (params or {}).items():
-        prefix, _, name = str(key).rpartition(".")
-        if prefix and prefix not in METHODS:
-            raise ValueError(f"{key!r}: {prefix!r} is not a method ({', '.join(METHODS)})")
+    plain, by_method = harness.split_overrides(params, METHODS)
+    tagged = [("", k, v) for k, v in plain.items()]
+    tagged += [(m, k, v) for m, kv in by_method.items() for k, v in kv.items()]
+    for prefix, name, value in tagged:
+        key = f"{prefix}__{name}" if prefix else name
         if name.split("__", 1)[0] not in valid:
             raise ValueError(
-                f"{key!r}: {name!r} is not a ReprogramClassifier parameter "
-                f"({', '.join(sorted(valid))})"
+                f"{key!r}: {name.split('__', 1)[0]!r} is not a ReprogramClassifier parameter "
+                f"({', '.join(sorted(valid))}) nor a method of METHOD__PARAM "
+                f"({', '.join(METHODS)})"
             )
         if name.split("__", 1)[0] in _RESERVED:
             raise ValueError(
@@ -407,7 +409,7 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         elif not prefix:
             general[name] = value
     if method == "scratch" and "weights" in specific:
-        raise ValueError("'scratch.weights' cannot be set: scratch trains from a random init")
+        raise ValueError("'scratch__weights' cannot be set: scratch trains from a random init")
     if method == "scratch":
         general.pop("weights", None)  # a global weights file is for the pretrained methods
     out = {
@@ -877,7 +879,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--plot", default=None, help="write a bar chart (PNG)")
     add_set_argument(
         parser,
-        help="ReprogramClassifier parameters (METHOD.PARAM=VALUE reaches one method)",
+        help="ReprogramClassifier parameters (METHOD__PARAM=VALUE reaches one method)",
     )
     parser.add_argument(
         "--synthesize",

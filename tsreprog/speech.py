@@ -538,6 +538,7 @@ def run_speech_study(
     params: Mapping | None = None,
     verbose: bool = True,
     languages: Iterable[str] | str | None = None,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     """Run (or resume) the low-resource study; one row per (dataset, method, mapping, seed).
 
@@ -562,6 +563,8 @@ def run_speech_study(
         One line per finished row on stderr.
     languages : list of str, comma-separated str or None
         Datasets to run when ``data`` holds several (default: all).
+    jobs : int
+        Cells run in parallel processes (joblib; see :func:`tsreprog.harness.run_grid`).
 
     Returns
     -------
@@ -599,6 +602,7 @@ def run_speech_study(
         cells,
         lambda *task: _run_cell(*task),
         out=out_path,
+        jobs=jobs,
         verbose=verbose,
         desc="speech",
         columns=COLUMNS,
@@ -886,7 +890,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="first make the low-resource sets in DATA (espeak-ng; resumes an earlier run)",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="synthesis threads (--synthesize)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="parallel cells (joblib), and synthesis threads with --synthesize",
+    )
     return parser
 
 
@@ -922,6 +931,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         params=parse_set(args.set, reserved={"random_state": "--seeds"}),
         verbose=True,
         languages=args.languages,
+        jobs=args.jobs,
     )
     if args.out:
         print(f"results: {args.out}")

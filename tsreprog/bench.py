@@ -75,7 +75,6 @@ import io
 import json
 import math
 import os
-import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -834,9 +833,3 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     print()
     print(summarize(df), end="")
     return 1 if df["status"].isin(["failed", "missing"]).any() else 0
-
-
-if __name__ == "__main__":
-    from tsreprog.cli import main as cli_main
-
-    sys.exit(cli_main(["bench", *sys.argv[1:]]))

@@ -51,9 +51,8 @@ method. The parameters that define a method (``reprogram``,
 
 Protocol: training clips are the files named in neither ``validation_list.txt`` nor
 ``testing_list.txt``; test clips are those of ``testing_list.txt``. With the estimator's
-defaults the epoch is selected on the training loss (the committed ``results/speech.csv`` rows
-were run so); ``--set validation_fraction=0.2`` selects it on a stratified share of the
-training clips instead. The test clips are never used for selection.
+defaults the epoch is selected on the training loss; ``--set validation_fraction=0.2``
+selects it on a stratified share of the training clips instead. The test clips are never used for selection.
 Clips are loaded at the backbone's sample rate and window length (``duration`` = window /
 sample rate, ``crop="energy"``, peak-normalised), so the 0.1-s ``tiny-test`` backbone sees the
 loudest 0.1 s of each clip.
@@ -83,7 +82,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -940,9 +938,3 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     print()
     print(summarize_speech_study(df), end="")
     return 1 if (df["status"] == "failed").any() else 0
-
-
-if __name__ == "__main__":
-    from tsreprog.cli import main as cli_main
-
-    sys.exit(cli_main(["speech", *sys.argv[1:]]))

@@ -52,7 +52,8 @@ method. The parameters that define a method (``reprogram``,
 Protocol: training clips are the files named in neither ``validation_list.txt`` nor
 ``testing_list.txt``; test clips are those of ``testing_list.txt``. With the estimator's
 defaults the epoch is selected on the training loss; ``--set validation_fraction=0.2``
-selects it on a stratified share of the training clips instead. The test clips are never used for selection.
+selects it on a stratified share of the training clips instead. The test clips are never used
+for selection.
 Clips are loaded at the backbone's sample rate and window length (``duration`` = window /
 sample rate, ``crop="energy"``, peak-normalised), so the 0.1-s ``tiny-test`` backbone sees the
 loudest 0.1 s of each clip.

@@ -69,6 +69,9 @@ def test_interrupted_pretraining_resumes_to_the_same_weights(corpus, tmp_path, m
     ck = torch.load(tmp_path / "resumed.pt.ckpt", weights_only=True)  # plain data only
     assert ck["epoch"] == 1 and isinstance(ck["result"], dict)
     monkeypatch.setattr(pt, "_shift", real_shift)
+    # a checkpoint made under other settings is refused, naming them, and kept
+    with pytest.raises(pt.UsageError, match=r"other settings \(lr: 0.001 -> 0.01\)"):
+        _run(corpus, tmp_path / "resumed.pt", epochs=3, lr=0.01)
     meta = _run(corpus, tmp_path / "resumed.pt", epochs=3)
     assert meta["epochs_run"] == 3
     resumed = create_backbone("tiny-test", weights=tmp_path / "resumed.pt")

@@ -98,7 +98,7 @@ def params_json(estimator) -> str:
     return json.dumps(full, sort_keys=True, default=json_value)
 
 
-def _params_diff(old: str, new: str) -> str:
+def params_diff(old: str, new: str) -> str:
     """Human-readable list of the keys on which two JSON parameter dicts differ."""
     import json
 
@@ -119,7 +119,7 @@ def resume_conflict(out, key, prev: dict, wanted: str, full: str) -> str:
         why = f"params {prev['params']}, but this run asks for {wanted}"
     elif old_full and old_full != full:
         why = (
-            f"other estimator parameters ({_params_diff(old_full, full)}), "
+            f"other estimator parameters ({params_diff(old_full, full)}), "
             "e.g. after a change of tsreprog's defaults"
         )
     else:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from tsreprog._io import NotPlainDataError, atomic_write, check_output_path, load_plain_torch
-from tsreprog._params import UsageError
+from tsreprog._params import UsageError, params_diff
 from tsreprog.backbones import (
     AcousticModel,
     create_backbone,
@@ -97,7 +97,16 @@ def _shift(wave: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Te
 
 
 _CKPT_FORMAT = "tsreprog-pretrain-checkpoint-1"
-_CKPT_KEYS = ("model", "optimizer", "scheduler", "generator", "aug_generator", "epoch", "result")
+_CKPT_KEYS = (
+    "model",
+    "optimizer",
+    "scheduler",
+    "generator",
+    "aug_generator",
+    "epoch",
+    "result",
+    "settings",
+)
 
 
 def _plain(obj):
@@ -220,9 +229,28 @@ def pretrain(
     shift = int(max_shift * cfg.sample_rate)
     loss_fn = nn.CrossEntropyLoss()
 
+    # what a checkpoint must share to be resumed (epochs may grow: more of the same run)
+    settings = json.dumps(
+        {
+            "backbone": backbone,
+            "data": str(data),
+            "batch_size": batch_size,
+            "lr": lr,
+            "patience": patience,
+            "seed": seed,
+            "max_shift": max_shift,
+        },
+        sort_keys=True,
+    )
     start_epoch, result, best_state = 0, None, None
     if resume and ckpt_path.is_file():
         ck = _read_checkpoint(ckpt_path)
+        if ck["settings"] != settings:
+            raise UsageError(
+                f"{ckpt_path} was made with other settings "
+                f"({params_diff(ck['settings'], settings)}); rerun with those, pass "
+                "--no-resume (resume=False) to start afresh, or use another --out"
+            )
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
@@ -253,6 +281,7 @@ def pretrain(
             "result": dataclasses.asdict(res),
             "best_state": best,
             "format": _CKPT_FORMAT,
+            "settings": settings,
         }
         payload = _plain(payload)
         atomic_write(ckpt_path, lambda f: torch.save(payload, f))

@@ -83,6 +83,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsreprog._optional import require
 from tsreprog._params import UsageError, add_set_argument
 from tsreprog.harness import (
     Cell,
@@ -717,6 +718,7 @@ def plot_comparison(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     -------
     Path
     """
+    require("matplotlib", "bench --plot")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

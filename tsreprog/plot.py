@@ -29,14 +29,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import torch
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
+from tsreprog._optional import require
 from tsreprog.backbones import get_backbone_cfg
 from tsreprog.inference import on_one_thread
 from tsreprog.report import outcomes, win_tie_loss
+
+require("matplotlib", "tsreprog.plot")
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

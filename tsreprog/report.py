@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsreprog._optional import require
+
 __all__ = [
     "DECIMALS",
     "accuracy_table",
@@ -127,7 +129,7 @@ def plot_critical_difference(
     ValueError
         With fewer than 3 methods or 2 common datasets (the Friedman test needs them).
     """
-    import matplotlib
+    matplotlib = require("matplotlib", "a critical-difference diagram")
     from sktime.benchmarking.critical_difference import (
         plot_critical_difference as sktime_cd,
     )

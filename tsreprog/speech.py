@@ -90,6 +90,7 @@ import numpy as np
 import pandas as pd
 
 from tsreprog import harness
+from tsreprog._optional import require
 from tsreprog._params import add_set_argument
 from tsreprog.report import md_table, ok_rows
 from tsreprog.results import as_frame, load_results
@@ -804,6 +805,7 @@ def plot_speech_study(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     -------
     Path
     """
+    require("matplotlib", "speech --plot")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

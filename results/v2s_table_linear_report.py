@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tsreprog._io import atomic_write_text
 from tsreprog.bench import (
-    _artefact_datasets,
+    artefact_datasets,
     load_paper_results,
     plot_comparison,
     read_results,
@@ -40,7 +40,7 @@ for method in counts.columns:
 lines.append("")
 
 # suite mean per seed, on the 25 comparable datasets where the method has every seed
-arte = _artefact_datasets()
+arte = artefact_datasets()
 lines += [
     "## Mean accuracy per seed",
     "",

@@ -109,6 +109,7 @@ __all__ = [
     "PAPER_METHODS",
     "REGISTRY",
     "add_arguments",
+    "artefact_datasets",
     "compare",
     "load_paper_results",
     "main",
@@ -144,7 +145,8 @@ def load_paper_results() -> pd.DataFrame:
     return df
 
 
-def _artefact_datasets() -> set[str]:
+def artefact_datasets() -> set[str]:
+    """Datasets whose paper numbers are label artefacts (their -1/1 labels became one class)."""
     paper = load_paper_results()
     return set(paper.loc[paper["label_artefact"], "dataset"])
 
@@ -659,7 +661,7 @@ def summarize(df: pd.DataFrame) -> str:
         if ours and (len(ours) > 1 or not papers):
             parts += [_section("Methods run here", table[ours]), ""]
         if papers:
-            artefacts = sorted(_artefact_datasets() & set(table.index))
+            artefacts = sorted(artefact_datasets() & set(table.index))
             note = (
                 "Paper rows are Voice2Series Table 2 (revised Jan 2022), whose checkpoints were "
                 "selected on the test split, so they are optimistic. Datasets flagged "
@@ -726,7 +728,7 @@ def plot_comparison(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
     table = accuracy_table(df)
     methods = list(table.columns)
-    artefacts = _artefact_datasets()
+    artefacts = artefact_datasets()
     pairs = [(a, b) for i, a in enumerate(methods) for b in methods[i + 1 :]]
     ncols = min(3, max(1, len(pairs)))
     nrows = max(1, math.ceil(len(pairs) / ncols))

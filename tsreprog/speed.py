@@ -38,10 +38,16 @@ from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.step import ReprogramStep
 
-__all__ = ["compare_throughput", "measure_throughput", "run_speed_benchmark"]
+__all__ = [
+    "benchmark_model",
+    "compare_throughput",
+    "measure_throughput",
+    "run_speed_benchmark",
+]
 
 
-def _model(backbone: str, weights, device) -> ReprogrammedModel:
+def benchmark_model(backbone: str, weights, device) -> ReprogrammedModel:
+    """The model bench-speed times: the backbone, θ and a 2-class many-to-one mapping."""
     bb = create_backbone(backbone, weights=weights, seed=0)
     rep = InputReprogrammer(bb.cfg.input_samples)
     return ReprogrammedModel(rep, bb, ManyToOneMapping(assign_many_to_one(36, 2))).to(device)
@@ -64,7 +70,7 @@ class _Path:
         self.batch_size = batch_size
         self.threads = inference.default_threads(dev) if optimized else 1
         torch.manual_seed(0)
-        self.model = model = _model(backbone, weights, dev)
+        self.model = model = benchmark_model(backbone, weights, dev)
         set_native(model, optimized)  # the reference runs on PyTorch's kernels only
         window = model.reprogrammer.window
         x = torch.randn(batch_size, window, device=dev)

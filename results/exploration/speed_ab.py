@@ -23,7 +23,7 @@ import time
 import numpy as np
 import torch
 
-from tsreprog.speed import _model
+from tsreprog.speed import benchmark_model
 from tsreprog.training import ThreadedGrad
 
 BATCH, STEPS = 32, 20
@@ -31,7 +31,7 @@ BATCH, STEPS = 32, 20
 
 def main(rounds: int = 5) -> None:
     torch.manual_seed(0)
-    model = _model("attrnn", "default", torch.device("cpu"))
+    model = benchmark_model("attrnn", "default", torch.device("cpu"))
     model.train()
     fe = model.backbone.frontend
     theta = model.reprogrammer.theta

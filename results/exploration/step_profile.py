@@ -16,11 +16,11 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from tsreprog import kernels
-from tsreprog.speed import _model
+from tsreprog.speed import benchmark_model
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
-model = _model("attrnn", None, torch.device("cpu"))
+model = benchmark_model("attrnn", None, torch.device("cpu"))
 model.train()
 batch = 8
 x = torch.randn(batch, 16000)

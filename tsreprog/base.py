@@ -11,6 +11,7 @@ backbone, mapping, step.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ from tsreprog.mappings import Mapping, get_mapping
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
 from tsreprog.placements import Placement, get_placement
+from tsreprog.saving import load_estimator, save_estimator
 from tsreprog.step import ReprogramStep
 from tsreprog.training import adam_with_schedule, holdout_split, train_loop
 
@@ -292,6 +294,18 @@ class BaseReprogrammer(BaseEstimator):
         return model, placed, occ, device
 
     # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write the fitted estimator to the folder ``path``: ``config.json`` (parameters,
+        classes, the backbone's name, weights and sha256) and ``model.safetensors`` (θ, the
+        mapping's state, a fine-tuned backbone's weights). See :mod:`tsreprog.saving`."""
+        check_is_fitted(self, "theta_")
+        return save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """An estimator saved by :meth:`save`; refuses a backbone whose weights changed."""
+        return load_estimator(cls, path)
+
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())
         state.pop("_model", None)

@@ -2,12 +2,19 @@
 
 Public API::
 
-    from tsreprog import ReprogramClassifier, create_backbone, list_backbones
+    from tsreprog import ReprogramClassifier, reprogram_ensemble, create_backbone, list_backbones
 """
 
 from tsreprog.backbones import create_backbone, list_backbones
+from tsreprog.ensemble import reprogram_ensemble
 from tsreprog.estimators import ReprogramClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["ReprogramClassifier", "__version__", "create_backbone", "list_backbones"]
+__all__ = [
+    "ReprogramClassifier",
+    "__version__",
+    "create_backbone",
+    "list_backbones",
+    "reprogram_ensemble",
+]

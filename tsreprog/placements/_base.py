@@ -40,8 +40,9 @@ class Placement(BaseEstimator):
         Whether ``place`` is linear in the series' values (``P x`` for a matrix ``P`` fixed by
         the length): gradient × input saliency through the placement needs it.
 
-    It implements :meth:`_place_one` and, when the placement leaves no sample of the window
-    free for θ, returns ``True`` from :meth:`fills_window`.
+    It implements :meth:`_place_one`; returns ``True`` from :meth:`fills_window` when the
+    placement leaves no sample of the window free for θ, and from :meth:`keeps_order` when a
+    series and its time reverse reach the front end as different spectrograms.
     """
 
     name: ClassVar[str] = ""
@@ -50,6 +51,16 @@ class Placement(BaseEstimator):
 
     def fills_window(self) -> bool:
         """Whether every sample of the window holds the series (then a θ mask is all zeros)."""
+        return False
+
+    def keeps_order(self) -> bool:
+        """Whether the series' time order survives at the front end's frame resolution.
+
+        A magnitude spectrogram cannot tell a periodic sound from its time reverse, nor a
+        series shorter than one STFT frame from its reverse: placements that tile a series, or
+        leave it inside a frame, lose the order of its events and keep its timbre.
+        ``tests/test_placements.py`` checks every entry's claim on a 128-sample ramp.
+        """
         return False
 
     def check(self, window: int, sample_rate: int) -> None:

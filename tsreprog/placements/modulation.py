@@ -82,6 +82,9 @@ class _Carrier(Placement):
     def fills_window(self) -> bool:
         return True
 
+    def keeps_order(self) -> bool:
+        return True
+
     def check(self, window: int, sample_rate: int) -> None:
         super().check(window, sample_rate)
         if not self.carrier_hz < sample_rate / 2:

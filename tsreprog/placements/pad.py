@@ -14,6 +14,10 @@ from tsreprog.placements._base import Placement, register_placement, resample_se
 class Pad(Placement):
     """The series at the start of the window, zeros after it.
 
+    Keeps the series' samples as they are; a series shorter than an STFT frame (1,024 samples
+    for the AttRNN) sits inside one frame, so its time order is lost there, and most of the
+    window is silence.
+
     Parameters
     ----------
     length : int or None, default=None

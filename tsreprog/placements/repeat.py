@@ -17,7 +17,9 @@ class Repeat(Pad):
 
     With ``k = window // L`` slots for a series of length ``L``, copy ``j`` starts at
     ``j * (k // n_repeats) * L``. ``n_repeats="fill"`` tiles the series ``k`` times, so it
-    becomes a periodic sound with fundamental ``sample_rate / L``.
+    becomes a periodic sound with fundamental ``sample_rate / L``: the series' shape becomes
+    the timbre of that sound, audible in every frame, while the order of its events is lost
+    (a series and its reverse give nearly the same log-mel features).
 
     Parameters
     ----------

@@ -11,6 +11,10 @@ from tsreprog.placements.pad import Pad
 class Resample(Pad):
     """The series resampled to ``length`` samples at the start of the window.
 
+    With ``length=None`` the series spans the whole window, so its time course spans the
+    spectrogram's frames (order kept); its values become a very slow wave, which a speech
+    front end hears mostly as low-frequency energy (little timbre).
+
     Parameters
     ----------
     length : int or None, default=None
@@ -21,6 +25,9 @@ class Resample(Pad):
     name = "resample"
 
     def fills_window(self) -> bool:
+        return self.length is None
+
+    def keeps_order(self) -> bool:
         return self.length is None
 
     def _fit_length(self, x, window):

@@ -334,6 +334,18 @@ def test_cell_records_what_it_ran(tmp_path):
     assert bad["status"] == "failed" and "no-such" in bad["error"] and none is None
 
 
+def test_the_views_method_is_the_soft_vote_of_its_two_members(tmp_path):
+    data = write_ucr(tmp_path / "ucr", var=True)
+    row, cases = bench._run_cell("Tiny", "tsreprog-views", 3, str(data), TINY)
+    assert row["status"] == "ok", row["error"]
+    est = bench.REGISTRY["tsreprog-views"].build(TINY, 3)
+    assert [m.placement for _, m in est.estimators] == ["repeat", "am"]
+    full = json.loads(bench.REGISTRY["tsreprog-views"].estimator_params(TINY))
+    assert [m["placement"] for _, m in full["estimators"]] == ["repeat", "am"]
+    assert full["estimators"][0][1]["lr"] == ReprogramClassifier().lr  # defaults recorded
+    assert cases.proba.shape == (8, 2)
+
+
 # ---------------------------------------------------------------------------- CLI and figure
 def test_main_end_to_end_on_gunpoint(tmp_path, capsys):
     out, png = tmp_path / "bench", tmp_path / "bench.png"

@@ -78,9 +78,12 @@ def as_namespace(args, add_arguments, prog: str):
 
 def json_value(obj):
     """``json.dumps`` default: a configured stage (placement, mapping) as ``{"name", **params}``,
-    anything else as its ``str``."""
+    an estimator as ``{"class", **params}`` (every parameter, defaults included), anything
+    else as its ``str``."""
     if hasattr(obj, "get_params") and getattr(obj, "name", None):
         return {"name": obj.name, **obj.get_params(deep=False)}
+    if hasattr(obj, "get_params"):  # an estimator inside another (an ensemble's members)
+        return {"class": type(obj).__name__, **obj.get_params(deep=False)}
     return str(obj)
 
 

@@ -191,6 +191,12 @@ def _build_reprogram(kwargs: dict, seed: int):
     return ReprogramClassifier(random_state=seed).set_params(**kwargs)
 
 
+def _build_views(kwargs: dict, seed: int):
+    from tsreprog.ensemble import reprogram_ensemble
+
+    return reprogram_ensemble(("repeat", "am"), random_state=seed, **kwargs)
+
+
 def _paper_recipe() -> dict:
     from tsreprog import ReprogramClassifier
 
@@ -260,6 +266,15 @@ REGISTRY.register(
 )
 REGISTRY.register(
     Method(
+        "tsreprog-views",
+        "run",
+        "reprogram_ensemble(('repeat', 'am')): a soft vote of the tiled and the AM view",
+        _reprogram_kwargs(),
+        _build_views,
+    )
+)
+REGISTRY.register(
+    Method(
         "minirocket",
         "run",
         "sktime's MiniRocket (RocketClassifier)",
@@ -283,7 +298,7 @@ RUN_METHODS = REGISTRY.names("run")
 #: Every accepted method name.
 METHODS = REGISTRY.names()
 DEFAULT_METHODS = ("tsreprog", "tsreprog-random", "minirocket", "paper")
-_REPROGRAM = ("tsreprog", "tsreprog-random", "v2s-paper")
+_REPROGRAM = ("tsreprog", "tsreprog-random", "tsreprog-views", "v2s-paper")
 
 
 def _method_params(method: str, params: dict | None) -> dict:

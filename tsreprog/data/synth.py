@@ -207,7 +207,7 @@ NOISE_KINDS: dict[str, float] = {
 #: Number of other clips summed into one babble noise (uniform, inclusive).
 BABBLE_TALKERS: tuple[int, int] = (3, 6)
 #: Clips per split whose clean speech is the babble bank of that split.
-BABBLE_BANK_SIZE: int = 24
+BABBLE_BANK_SIZE: int = 128
 
 _MAX_ESPEAK_RATE = 450
 _SPLITS = ("testing", "validation", "train")

@@ -1,47 +1,73 @@
-"""Synthesize a speech-commands corpus with espeak-ng, in the Google Speech Commands layout.
+"""Synthesize a speech-commands corpus in the Google Speech Commands layout, with espeak-ng,
+flite and festival (:mod:`tsreprog.data.engines`).
 
-Every clip is one command word spoken by one *voice*: a pair (espeak-ng voice of the language,
-voice variant), e.g. ``en-gb-scotland+f3``. On top of the voice, each clip draws its own
-speaking rate (``-s``), pitch (``-p``) and amplitude (``-a``) and is then augmented:
+Every clip is one command word spoken by one *voice*: an espeak-ng voice of the language with
+a voice variant (``en-gb-scotland+f3``), a flite voice (``flite:awb``) or a festival voice
+(``festival:kal_diphone``); flite and festival speak English only. ``engines`` chooses the
+engines; the word clips are shared among them by :data:`ENGINE_WEIGHTS`. On top of the voice,
+each clip draws its own speaking rate, pitch and (espeak-ng only) amplitude, and then:
 
 1. leading and trailing silence of the synthesized word is trimmed;
 2. speed/pitch perturbation: the word is resampled by a factor drawn from
    :data:`SPEED_RANGE` (which changes tempo and pitch together, like playing a tape faster);
-3. words longer than :data:`MAX_SPEECH_SECONDS` are **re-synthesized at a faster espeak-ng
-   rate** (up to three times, at most 450 words/minute); if a word is still too long it is
-   **cropped at the end** with a 10 ms fade-out;
+   with ``augment=True`` also vocal-tract-length perturbation (:data:`VTLP_RANGE`: every
+   frequency scaled, duration kept) and a tempo change (:data:`TEMPO_RANGE`: duration
+   scaled, spectrum kept), see :func:`tsreprog.data.augment.warp_and_stretch`;
+3. words longer than :data:`MAX_SPEECH_SECONDS` are **re-synthesized at a faster rate** (up
+   to three times, at most 450 words/minute); if a word is still too long it is **cropped at
+   the end** with a 10 ms fade-out;
 4. the word is placed at a uniformly random offset inside the 1-s window;
-5. with probability :data:`NOISE_PROBABILITY` (when ``noise=True``) white, pink or brown noise
-   is added at an SNR drawn uniformly from :data:`SNR_RANGE_DB`;
-6. random gain: the clip is scaled to a peak drawn log-uniformly from :data:`PEAK_RANGE`.
+5. ``augment=True``: with probability :data:`REVERB_PROBABILITY` the window is convolved with
+   the impulse response of a random simulated shoebox room (pyroomacoustics; reverberation
+   time in :data:`RT60_RANGE`);
+6. with probability :data:`NOISE_PROBABILITY` (when ``noise=True``) background noise is added
+   at an SNR drawn uniformly from :data:`SNR_RANGE_DB`: white, pink or brown noise, and with
+   ``augment=True`` also mains hum (50/60 Hz and harmonics) or babble, the sum of
+   :data:`BABBLE_TALKERS` other words of the same split (from a bank of
+   :data:`BABBLE_BANK_SIZE` planned clips per split, so no voice crosses a split)
+   (:data:`NOISE_KINDS` gives the odds);
+7. random gain: the clip is scaled to a peak drawn log-uniformly from :data:`PEAK_RANGE`.
+
+The augmentation draws from a generator of its own, so ``augment=False`` with espeak-ng alone
+makes the same files as before the other engines and the augmentation existed.
 
 The ``_silence_`` class holds noise-only clips: white, pink, brown, a mix of two colours
 (optionally with 50/60 Hz mains hum), and near-silence (a few least-significant bits of noise).
+It stays noise only: class 0 of the Voice2Series head is the silence class of Google Speech
+Commands v2, in which every word is one of the other 35 classes.
 
 Output (``out_dir``)::
 
     <word>/<voicehash>_nohash_<k>.wav   16 kHz (``sample_rate``) mono 16-bit PCM, 1 s
     validation_list.txt                 relative paths ``word/file.wav``, one per line
     testing_list.txt
-    manifest.json                       recipe, voices of each split, espeak-ng version, counts
+    manifest.json                       recipe (engines with versions, voices and shares,
+                                        augmentation settings), voices of each split, counts
+    clips.jsonl                         every clip's parameters, one JSON object per line
+    _holdout_/<word>/...                with ``holdout_engine``: that engine's clips (a corpus
+                                        of its own, all in its testing_list.txt)
 
 ``voicehash`` is the first 8 hex digits of the SHA-1 of the voice identifier, so the same voice
 has the same hash in every word folder (as a speaker does in Google Speech Commands); ``k``
 counts the clips of that voice in that folder. Silence clips get a hash per clip.
 
 The split is **voice-disjoint**: whole voices are assigned to testing, validation or training
-(stratified over the espeak-ng voices of the language), so no testing voice is heard in
-training or validation and no validation voice in training.
+(espeak-ng voices stratified over the espeak-ng base voices; the flite and festival voices by
+the speaker recorded for them, so ``flite:slt`` and ``festival:cmu_us_slt_arctic_hts`` share
+a split), so no testing voice is heard in training or validation and no validation voice in
+training.
 
 Determinism: every clip draws its randomness from a generator seeded with a hash of
 ``(seed, lang, word, file name)``, so the files do not depend on ``jobs`` or on the order in
-which they are produced; with the same espeak-ng installation, the same ``seed`` gives
+which they are produced; with the same engine installations, the same ``seed`` gives
 byte-identical WAV files.
 
 Interrupted runs: every file is written to a temporary name and renamed into place, so a folder
-never holds half a WAV. Running again into the same folder with the same recipe **resumes**
-(existing clips are kept, missing ones made); a different recipe, or a non-empty folder that
-was not made by this function, is **refused** with :class:`FileExistsError`.
+never holds half a WAV; each finished clip's parameters are appended to
+``.clips.partial.jsonl``. Running again into the same folder with the same recipe **resumes**
+(existing clips are kept, missing ones made); a different recipe (other arguments, or another
+engine version), or a non-empty folder that was not made by this function, is **refused**
+with :class:`FileExistsError`.
 """
 
 from __future__ import annotations

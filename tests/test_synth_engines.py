@@ -337,6 +337,13 @@ def test_holdout_engine_goes_to_its_own_folder(tmp_path):
     assert sorted(listed) == sorted(p.split("/", 1)[1] for p in held)
     main_lists = (out / "testing_list.txt").read_text() + (out / "validation_list.txt").read_text()
     assert "_holdout_" not in main_lists
+    # loaders of the main folder do not see the held-out clips; _holdout_ loads on its own
+    from tsreprog.data.speech import load_speech_commands
+
+    _, y = load_speech_commands(out)
+    assert set(y) == {"_silence_", "no", "yes"} and len(y) == 2 * 5 - len(held) + 5
+    _, y_held = load_speech_commands(out / "_holdout_", split="testing")
+    assert set(y_held) == {"no", "yes"} and len(y_held) == len(held)
     # the main folder's class folders are the words and silence only
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("_h")) == [
         "_silence_",

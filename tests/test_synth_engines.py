@@ -361,3 +361,24 @@ def test_cli_synth_options():
         ["synth-commands", "out", "--engines", "espeak-ng", "--no-augment"]
     )
     assert (args.engines, args.augment) == ("espeak-ng", False)
+
+
+@needs_espeak
+def test_cli_names_the_skipped_engines(monkeypatch, tmp_path, capsys):
+    from tsreprog.cli import main
+
+    real = shutil.which
+    gone = {"flite", "festival", "text2wave"}
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name in gone else real(name))
+    out = tmp_path / "c"
+    argv = ["synth-commands", str(out), "--words", "yes", "--per-word", "3", "--no-augment"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert (
+        "note: flite is not installed (Debian/Ubuntu: `apt-get install flite`); skipped"
+        in captured.err
+    )
+    assert "apt-get install festival festvox-kallpc16k" in captured.err
+    assert "engines: espeak-ng" in captured.out and "generated 6" in captured.out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["recipe"]["augment"] is False

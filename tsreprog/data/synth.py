@@ -884,7 +884,7 @@ def _resolve_engines(engines: str | Sequence[str], lang: str) -> tuple[list[Engi
         if not engine.available():
             if not implicit:
                 raise RuntimeError(engine.missing_message())
-            notes.append(f"skipping {engine.missing_message()}")
+            notes.append(f"{engine.missing_message()}; skipped")
             continue
         chosen.append(engine)
     if not chosen:

@@ -221,8 +221,9 @@ class Flite(Engine):
     package = "flite"
     languages = ("en",)
     prefix = "flite:"
-    #: the built-in voices used, with their mean F0 in Hz (measured with librosa's pYIN on
-    #: "forward", rounded) and their speaker
+    #: the built-in voices used, with their mean F0 in Hz and their speaker. awb, rms, slt:
+    #: the median F0 that librosa's pYIN finds in "forward" at the default settings, rounded;
+    #: kal, kal16: festival's kal_diphone target_f0_mean (pYIN found no steady F0 for them)
     VOICES: dict[str, tuple[float, str]] = {
         "awb": (115.0, "awb"),
         "kal": (105.0, "kal"),

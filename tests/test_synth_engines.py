@@ -184,6 +184,10 @@ def test_room_reverberation_changes_the_clip():
     assert wet.shape == dry.shape
     tail = slice(6500, 9000)  # after the tone stops, only the room is heard
     assert np.max(np.abs(dry[tail])) == 0 and np.max(np.abs(wet[tail])) > 0.01
+    # a room that cannot be as dry as its drawn RT60 (Sabine would need absorption > 1) is
+    # drawn again; with this seed the first room is such a room
+    _, redrawn = augment.room_impulse_response(np.random.default_rng(3441), 16000)
+    assert redrawn["room_redraws"] == 1 and 0 < redrawn["absorption"] < 1
     # the same generator state gives the same room
     again, _ = augment.room_impulse_response(np.random.default_rng(2), 16000, (0.5, 0.6))
     assert np.array_equal(rir, again)

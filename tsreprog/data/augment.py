@@ -130,19 +130,29 @@ def room_impulse_response(
     """Impulse response of a random shoebox room, starting at its direct path.
 
     Room: length 3-10 m, width 3-8 m, height 2.4-4 m; reverberation time drawn from
-    ``rt60_range`` (wall absorption from Sabine's formula); source and microphone uniformly
-    inside, at least 0.5 m from every wall and from each other. The image-source order is
-    capped at ``max_order`` (higher orders cost much more and add little to a 1-s clip).
+    ``rt60_range`` (wall absorption from Sabine's formula; a room too large for the drawn
+    reverberation time, which would need an absorption above 1, is drawn again); source and
+    microphone uniformly inside, at least 0.5 m from every wall and from each other. The
+    image-source order is capped at ``max_order`` (higher orders cost much more and add
+    little to a 1-s clip).
     """
     try:
         import pyroomacoustics as pra
     except ImportError as e:  # pragma: no cover - depends on the installation
         raise RuntimeError(_PRA_MISSING) from e
-    dims = np.array(
-        [rng.uniform(3.0, 10.0), rng.uniform(3.0, 8.0), rng.uniform(2.4, 4.0)], dtype=float
-    )
-    rt60 = float(rng.uniform(*rt60_range))
-    absorption, order = pra.inverse_sabine(rt60, dims)
+    redraws = 0
+    while True:  # a large room cannot be as dry as a short RT60 asks: draw another room
+        dims = np.array(
+            [rng.uniform(3.0, 10.0), rng.uniform(3.0, 8.0), rng.uniform(2.4, 4.0)], dtype=float
+        )
+        rt60 = float(rng.uniform(*rt60_range))
+        try:
+            absorption, order = pra.inverse_sabine(rt60, dims)
+            break
+        except ValueError:  # "room may be too large for required RT60"
+            redraws += 1
+            if redraws > 100:  # pragma: no cover - only with a tiny rt60_range
+                raise ValueError(f"no room of the drawn sizes reaches RT60 {rt60_range}") from None
     order = int(min(order, max_order))
     margin = 0.5
     while True:
@@ -172,6 +182,8 @@ def room_impulse_response(
         "source_m": [round(float(v), 3) for v in src],
         "mic_m": [round(float(v), 3) for v in mic],
     }
+    if redraws:  # recorded only when it happened
+        info["room_redraws"] = redraws
     return rir, info
 
 

@@ -1,4 +1,6 @@
-"""Tests for the espeak-ng speech-commands synthesizer (tsreprog.data.synth)."""
+"""Tests for the speech-commands synthesizer (tsreprog.data.synth) with espeak-ng alone.
+
+The other engines and the augmentation are tested in tests/test_synth_engines.py."""
 
 from __future__ import annotations
 
@@ -89,6 +91,16 @@ def test_layout_and_wav_format(en_corpus):
     assert manifest["status"] == "complete"
     assert manifest["recipe"]["lang"] == "en"
     assert manifest["recipe"]["espeak_ng_version"]
+    assert list(manifest["recipe"]["engines"]) == ["espeak-ng"]
+    assert manifest["recipe"]["engines"]["espeak-ng"]["version"] == synth.espeak_ng_version()
+    # every clip's parameters are recorded, once
+    records = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    assert sorted(r["path"] for r in records) == sorted(
+        p.relative_to(out).as_posix() for p in out.glob("*/*.wav")
+    )
+    words = [r for r in records if r["word"] != "_silence_"]
+    assert all(r["engine"] == "espeak-ng" and 120 <= r["rate_wpm"] <= 450 for r in words)
+    assert not (out / ".clips.partial.jsonl").exists()
     assert manifest["total_clips"] == 16 == info["generated"]
     assert sum(sum(c.values()) for c in manifest["counts"].values()) == 16
 
@@ -168,9 +180,10 @@ def test_lithuanian_run(tmp_path):
 def test_long_words_are_sped_up_then_cropped(monkeypatch):
     monkeypatch.setattr(synth, "MAX_SPEECH_SECONDS", 0.1)
     clip = synth._Clip("backward", "backward", "en-us", "train", "backward/x.wav", seed=5)
-    y, info = synth._render_word(synth._espeak(), clip, 16000, noise=False)
+    y, info = synth._render_word(clip, 16000, noise=False)
     assert y.shape == (16000,)
-    assert info["rate"] > synth.RATE_RANGE[1]  # re-synthesized faster
+    assert info["rate_wpm"] > synth.RATE_RANGE[1]  # re-synthesized faster
+    assert info["attempts"] > 1
     assert info["cropped"]  # and still too long for 0.1 s: cropped
     assert np.count_nonzero(y) <= 1600
 

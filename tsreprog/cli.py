@@ -75,20 +75,44 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from tsreprog.data.synth import synthesize_commands
+    import warnings
+
+    from tsreprog.data.synth import EngineMissingWarning, synthesize_commands
 
     words = args.words.split(",") if args.words else None
-    summary = synthesize_commands(
-        args.out,
-        lang=args.lang,
-        words=words,
-        per_word=args.per_word,
-        seed=args.seed,
-        jobs=args.jobs,
-        progress=True,
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EngineMissingWarning)
+        summary = synthesize_commands(
+            args.out,
+            lang=args.lang,
+            words=words,
+            per_word=args.per_word,
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=True,
+            engines=args.engines,
+            augment=args.augment,
+            holdout_engine=args.holdout_engine,
+        )
+    for w in caught:
+        if issubclass(w.category, EngineMissingWarning):
+            print(f"note: {w.message}", file=sys.stderr)
+        else:  # pragma: no cover - other warnings are shown as usual
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    for note in summary.get("notes", []):
+        if not any(note == str(w.message) for w in caught):
+            print(f"note: {note}", file=sys.stderr)
+    engines = ", ".join(
+        f"{name} {info['version']} ({len(info['voices'])} voices)"
+        for name, info in summary["recipe"]["engines"].items()
     )
-    counts = summary.get("counts", summary)
-    print(f"wrote {args.out}: {counts}")
+    print(f"engines: {engines}")
+    print(f"clips per engine: {summary['clips_per_engine']}")
+    print(f"wrote {args.out}: {summary['counts']}")
+    print(
+        f"generated {summary['generated']}, kept {summary['resumed']} from an earlier run, "
+        f"{summary['elapsed_s']:.1f} s"
+    )
     return 0
 
 
@@ -145,13 +169,34 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--set", nargs="*", metavar="PARAM=VALUE", help="estimator parameters")
     f.set_defaults(func=_cmd_fit)
 
-    s = sub.add_parser("synth-commands", help="synthesize a speech-commands corpus (espeak-ng)")
+    s = sub.add_parser(
+        "synth-commands",
+        help="synthesize a speech-commands corpus (espeak-ng, flite, festival)",
+    )
     s.add_argument("out")
     s.add_argument("--lang", default="en")
     s.add_argument("--words", default=None, help="comma-separated folder names")
     s.add_argument("--per-word", type=int, default=100)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--jobs", type=int, default=1)
+    s.add_argument(
+        "--engines",
+        default="all",
+        help="comma-separated engines (espeak-ng,flite,festival); default: all installed "
+        "(flite and festival speak English only)",
+    )
+    s.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="VTLP, tempo, room reverberation, hum and babble noise (default: on; needs "
+        "pyroomacoustics)",
+    )
+    s.add_argument(
+        "--holdout-engine",
+        default=None,
+        help="put this engine's clips in a separate _holdout_/ corpus, none in train/val/test",
+    )
     s.set_defaults(func=_cmd_synth)
 
     t = sub.add_parser("pretrain", help="train a backbone on a speech-commands folder")

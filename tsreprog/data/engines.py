@@ -104,7 +104,7 @@ class Engine:
 # --------------------------------------------------------------------------------------------
 
 
-def _espeak() -> str:
+def espeak_executable() -> str:
     """Path of the espeak-ng executable, or a clear :class:`RuntimeError`."""
     exe = shutil.which("espeak-ng")
     if exe is None:
@@ -113,7 +113,7 @@ def _espeak() -> str:
 
 
 @cache
-def _version(exe: str) -> str:
+def tool_version(exe: str) -> str:
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
     m = re.search(r"text-to-speech:\s*(\S+)", out)
     return m.group(1) if m else out.strip()
@@ -142,7 +142,7 @@ def _parse_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
     raise ValueError("no audio in the WAV stream from espeak-ng")
 
 
-def _speak(
+def espeak_speak(
     exe: str, voice: str, text: str, rate: int = 175, pitch: int = 50, amplitude: int = 100
 ) -> tuple[np.ndarray, int]:
     """Run espeak-ng once (native units: words/minute, 0-99, 0-200)."""
@@ -171,7 +171,7 @@ class EspeakNG(Engine):
         return _ESPEAK_NOT_FOUND
 
     def version(self) -> str:
-        return _version(_espeak())
+        return tool_version(espeak_executable())
 
     def voices(self, lang: str) -> list[str]:
         from tsreprog.data.synth import list_voices
@@ -185,7 +185,7 @@ class EspeakNG(Engine):
         return wpm, p, min(200, max(0, round(100 * amplitude)))
 
     def render(self, text, voice, rate=1.0, pitch=0.0, amplitude=1.0):
-        return _speak(_espeak(), voice, text, *self.native(rate, pitch, amplitude))
+        return espeak_speak(espeak_executable(), voice, text, *self.native(rate, pitch, amplitude))
 
 
 # --------------------------------------------------------------------------------------------

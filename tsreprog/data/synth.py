@@ -98,11 +98,11 @@ from tsreprog.data import augment as _aug
 from tsreprog.data.engines import (
     ENGINES,
     Engine,
-    _espeak,
-    _speak,
-    _version,
     engine_of,
+    espeak_executable,
+    espeak_speak,
     get_engine,
+    tool_version,
 )
 from tsreprog.labels import SILENCE, SPEECH_COMMANDS_CLASSES
 
@@ -266,7 +266,7 @@ def espeak_ng_version() -> str:
     RuntimeError
         If espeak-ng is not on ``PATH``.
     """
-    return _version(_espeak())
+    return tool_version(espeak_executable())
 
 
 def _table(exe: str, spec: str) -> list[list[str]]:
@@ -321,7 +321,7 @@ def _phonemes(exe: str, voice: str, text: str) -> str | None:
 def _probe(exe: str, voice: str, text: str) -> bytes | None:
     """Audio of ``text`` as bytes, or ``None`` when the voice produces nothing usable."""
     try:
-        x, _ = _speak(exe, voice, text)
+        x, _ = espeak_speak(exe, voice, text)
     except (RuntimeError, ValueError, subprocess.TimeoutExpired):
         return None
     if x.size == 0 or float(np.max(np.abs(x))) < 1e-3:
@@ -398,7 +398,7 @@ def list_voices(lang: str, probe_text: str | None = None) -> list[str]:
     RuntimeError
         If espeak-ng is not on ``PATH``.
     """
-    exe = _espeak()
+    exe = espeak_executable()
     if probe_text is None:
         words = LANGUAGE_WORDS.get(lang)
         probe_text = ", ".join(words.values()) if words else "1 2 3"
@@ -1286,7 +1286,7 @@ def _probe_voice(voice: str, text: str) -> bytes | None:
     """Audio of ``text`` in ``voice`` (any engine) as bytes, or ``None`` if it gives none."""
     engine = engine_of(voice)
     if engine.name == "espeak-ng":
-        return _probe(_espeak(), voice, text)
+        return _probe(espeak_executable(), voice, text)
     try:
         x, _ = engine.render(text, voice)
     except (RuntimeError, ValueError, KeyError, subprocess.TimeoutExpired):

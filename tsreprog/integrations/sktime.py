@@ -13,25 +13,15 @@ predict time may have another length than fit's (each series is then placed on i
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
-import pandas as pd
 from sktime.classification.base import BaseClassifier
 
-from tsreprog.estimators import ReprogramClassifier
+from tsreprog.integrations._delegate import TEST_PARAMS, Delegating
 
 __all__ = ["ReprogramTSClassifier"]
 
 
-_PARAMS = {
-    name: p
-    for name, p in inspect.signature(ReprogramClassifier.__init__).parameters.items()
-    if name != "self"
-}
-
-
-class ReprogramTSClassifier(BaseClassifier):
+class ReprogramTSClassifier(Delegating, BaseClassifier):
     """Voice2Series reprogramming of a frozen acoustic model, as an sktime classifier.
 
     Every parameter is forwarded unchanged to :class:`tsreprog.ReprogramClassifier`; see its
@@ -80,65 +70,12 @@ class ReprogramTSClassifier(BaseClassifier):
         "property:randomness": "derandomized",
     }
 
-    def __init__(self, **params) -> None:
-        unknown = sorted(set(params) - set(_PARAMS))
-        if unknown:
-            raise TypeError(f"unknown parameters {unknown}; see ReprogramClassifier")
-        for name, p in _PARAMS.items():
-            setattr(self, name, params.get(name, p.default))
-        super().__init__()
-
-    # The signature is ReprogramClassifier's, so the two cannot drift apart; scikit-base
-    # reads the parameter names from it (get_params, clone, the test suite).
-    __init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _PARAMS.values()]
-    )
-
     @staticmethod
     def _to_series(X) -> np.ndarray | list[np.ndarray]:
         """numpy3D ``(n, 1, length)`` -> ``(n, length)``; df-list -> list of 1-D arrays."""
         if isinstance(X, np.ndarray):
             return X[:, 0, :]
         return [np.asarray(frame.iloc[:, 0], dtype=np.float64) for frame in X]
-
-    def _fit(self, X, y) -> ReprogramTSClassifier:
-        """Fit the wrapped ReprogramClassifier.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_series, 1, length), or a list of (length_i, 1) DataFrames
-        y : ndarray of shape (n_series,)
-
-        Returns
-        -------
-        self
-        """
-        params = {k: getattr(self, k) for k in ReprogramClassifier().get_params()}
-        self.estimator_ = ReprogramClassifier(**params).fit(self._to_series(X), y)
-        return self
-
-    def _predict_series(self, X):
-        """The series for the wrapped estimator's predict.
-
-        A numpy3D panel whose length differs from fit's goes as a one-column nested frame:
-        ReprogramClassifier then places each series on its own (as for unequal-length data)
-        instead of refusing a 2-D array of another width, so ``capability:unequal_length``
-        holds for numpy3D input too.
-        """
-        series = self._to_series(X)
-        n_fit = getattr(self.estimator_, "n_features_in_", None)
-        if isinstance(series, np.ndarray) and n_fit is not None and series.shape[1] != n_fit:
-            return pd.DataFrame({"c": [pd.Series(row) for row in series]})
-        return series
-
-    def _predict(self, X) -> np.ndarray:
-        """Predicted labels, shape (n_series,)."""
-        return self.estimator_.predict(self._predict_series(X))
-
-    def _predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_series, n_classes), columns in ``classes_`` order."""
-        return self.estimator_.predict_proba(self._predict_series(X))
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
@@ -153,15 +90,4 @@ class ReprogramTSClassifier(BaseClassifier):
         -------
         list of dict
         """
-        return [
-            {"backbone": "tiny-test", "epochs": 1, "batch_size": 8, "device": "cpu"},
-            {
-                "backbone": "tiny-test",
-                "epochs": 2,
-                "placement": "pad",
-                "mapping": "many_to_one",
-                "validation_fraction": None,
-                "patience": None,
-                "device": "cpu",
-            },
-        ]
+        return [dict(p) for p in TEST_PARAMS]

@@ -166,3 +166,41 @@ def test_synth_out_under_a_file_is_refused(tmp_path):
         synthesize_commands(tmp_path / "afile" / "corpus", words=["yes"], per_word=3)
     with pytest.raises(UsageError, match="is a file; give a folder"):
         synthesize_commands(tmp_path / "afile", words=["yes"], per_word=3)
+
+
+def test_spec_augment_masks_a_band_and_a_span_reproducibly():
+    feats = torch.randn(4, 16, 20)
+    before = feats.clone()
+    a = pt._spec_augment(feats, torch.Generator().manual_seed(3), max_freq=4, max_time=5)
+    b = pt._spec_augment(feats, torch.Generator().manual_seed(3), max_freq=4, max_time=5)
+    assert torch.equal(a, b) and a.shape == feats.shape
+    assert torch.equal(feats, before)  # the input is left alone
+    changed = (a != feats).flatten(1).sum(1)
+    assert (changed <= 4 * 20 + 5 * 16).all() and changed.sum() > 0
+    for i in range(4):  # masked cells hold the clip's mean
+        masked = a[i][a[i] != feats[i]]
+        torch.testing.assert_close(masked, torch.full_like(masked, feats[i].mean().item()))
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="needs flite")
+def test_a_held_out_engine_is_scored_and_spec_augment_recorded(tmp_path):
+    from tsreprog.data.synth import synthesize_commands
+
+    corpus = tmp_path / "c"
+    synthesize_commands(
+        corpus,
+        lang="en",
+        words=["yes", "no", "up"],
+        per_word=12,
+        seed=0,
+        progress=False,
+        engines=("espeak-ng", "flite"),
+        holdout_engine="flite",
+    )
+    meta = _run(corpus, tmp_path / "w.pt", epochs=1, spec_augment=True)
+    held = sorted(p.name for p in (corpus / "_holdout_").iterdir() if p.is_dir())
+    n_held = sum(len(list((corpus / "_holdout_" / w).glob("*.wav"))) for w in held)
+    assert meta["n_holdout"] == n_held > 0
+    assert 0.0 <= meta["holdout_accuracy"] <= 1.0
+    assert meta["command"]["spec_augment"] is True
+    assert meta["n_train"] + meta["n_validation"] + meta["n_test"] + n_held == 4 * 12

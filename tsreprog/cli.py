@@ -128,6 +128,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
         lr=args.lr,
         patience=args.patience,
         seed=args.seed,
+        spec_augment=args.spec_augment,
         resume=not args.no_resume,
         verbose=True,
     )
@@ -208,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--patience", type=int, default=10)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--spec-augment",
+        action="store_true",
+        help="mask a random mel band and span of frames of every training clip",
+    )
     t.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     t.set_defaults(func=_cmd_pretrain)
 

@@ -81,6 +81,24 @@ def source_class_embeddings(model: AcousticModel, feats: torch.Tensor, y: np.nda
     return out
 
 
+def _holdout_accuracy(model: AcousticModel, data: Path, label_names) -> tuple:
+    """``(accuracy, n_clips)`` on ``data/_holdout_`` (a held-out engine), ``(None, 0)`` if none."""
+    folder = data / "_holdout_"
+    if not folder.is_dir():
+        return None, 0
+    from tsreprog.data.speech import load_speech_commands
+
+    words = sorted(d.name for d in folder.iterdir() if d.is_dir() and d.name in label_names)
+    X, labels = load_speech_commands(folder, split="testing", classes=words)
+    index = {name: i for i, name in enumerate(label_names)}
+    y = np.array([index[v] for v in labels], dtype=np.int64)
+    X = X.astype(np.float32)
+    if len(y) == 0:
+        return None, 0
+    pred = _batched(lambda f: model.forward_features(f).argmax(1), _features(model, X)).numpy()
+    return float((pred == y).mean()), int(len(y))
+
+
 def _shift(wave: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
     """Random time shift of each clip by up to ``max_shift`` samples, zero filled."""
     if max_shift <= 0:
@@ -93,6 +111,29 @@ def _shift(wave: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Te
             out[i, s:] = wave[i, : n - s]
         else:
             out[i, :s] = wave[i, -s:]
+    return out
+
+
+def _spec_augment(
+    feats: torch.Tensor, gen: torch.Generator, max_freq: int = 10, max_time: int = 12
+) -> torch.Tensor:
+    """SpecAugment-style masking (Park et al. 2019): per clip, one band of up to ``max_freq``
+    mel bins and one span of up to ``max_time`` frames set to the clip's mean.
+
+    ``feats (n, n_mels, frames)``. Written here rather than with torchaudio's masking
+    transforms because those draw from torch's global RNG; this draws from ``gen``, so
+    pretraining stays reproducible and resumes bit-identically.
+    """
+    n, n_mels, frames = feats.shape
+    out = feats.clone()
+    fill = feats.mean(dim=(1, 2))
+    fw = torch.randint(0, max_freq + 1, (n,), generator=gen)
+    tw = torch.randint(0, max_time + 1, (n,), generator=gen)
+    f0 = (torch.rand(n, generator=gen) * (n_mels - fw + 1)).long()
+    t0 = (torch.rand(n, generator=gen) * (frames - tw + 1)).long()
+    for i in range(n):
+        out[i, f0[i] : f0[i] + fw[i], :] = fill[i]
+        out[i, :, t0[i] : t0[i] + tw[i]] = fill[i]
     return out
 
 
@@ -174,6 +215,7 @@ def pretrain(
     patience: int | None = 10,
     seed: int = 0,
     max_shift: float = 0.1,
+    spec_augment: bool = False,
     resume: bool = True,
     verbose: bool = True,
 ) -> dict:
@@ -194,6 +236,10 @@ def pretrain(
     seed : int
     max_shift : float, seconds
         Random time shift of training clips (augmentation on top of the corpus').
+    spec_augment : bool
+        Also mask one random mel band and one random span of frames of every training clip
+        (:func:`_spec_augment`). Off by default: the shipped ``attrnn.synth`` was trained
+        without it, and its recipe must still reproduce it.
     resume : bool
         Continue from ``out + ".ckpt"`` when it exists (written after every epoch).
     verbose : bool
@@ -264,6 +310,8 @@ def pretrain(
     def step_loss(idx):
         with torch.no_grad():
             feats = model.frontend(_shift(Xtr_t[idx], shift, aug_gen))
+            if spec_augment:
+                feats = _spec_augment(feats, aug_gen)
         return loss_fn(model.forward_features(feats), ytr_t[idx])
 
     def evaluate():
@@ -319,6 +367,7 @@ def pretrain(
     confusion = np.zeros((n_cls, n_cls), dtype=int)
     np.add.at(confusion, (y_te, pred), 1)
     embeddings = source_class_embeddings(model, _features(model, Xtr), ytr)
+    holdout = _holdout_accuracy(model, Path(data), cfg.label_names)
     manifest = Path(data) / "manifest.json"
     meta = {
         "classes": list(cfg.label_names),
@@ -334,6 +383,9 @@ def pretrain(
         "validation_accuracy": float(res.history["val_accuracy"][res.best_epoch - 1]),
         "test_accuracy": float((pred == y_te).mean()) if len(y_te) else None,
         "confusion_test": confusion.tolist(),
+        # the clips of an engine the corpus held out (synth-commands --holdout-engine)
+        "holdout_accuracy": holdout[0],
+        "n_holdout": holdout[1],
         "class_embeddings": np.where(np.isnan(embeddings), None, embeddings).tolist(),
         "history": res.history,
         "train_seconds": time.perf_counter() - t0,
@@ -346,6 +398,7 @@ def pretrain(
             "lr": lr,
             "patience": patience,
             "max_shift": max_shift,
+            "spec_augment": spec_augment,
             "backbone": backbone,
         },
     }

@@ -242,7 +242,7 @@ class Flite(Engine):
         return exe
 
     def version(self) -> str:
-        return _flite_version(self._exe())
+        return _version_in(self._exe(), r"version:\s*(\S+)")
 
     def voices(self, lang: str) -> list[str]:
         if lang not in self.languages:
@@ -262,9 +262,10 @@ class Flite(Engine):
 
 
 @cache
-def _flite_version(exe: str) -> str:
+def _version_in(exe: str, pattern: str) -> str:
+    """The version ``exe --version`` prints (``pattern``'s first group), else its whole output."""
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
-    m = re.search(r"version:\s*(\S+)", out)
+    m = re.search(pattern, out)
     return m.group(1) if m else out.strip()
 
 
@@ -310,7 +311,7 @@ class Festival(Engine):
         return exe
 
     def version(self) -> str:
-        return _festival_version(shutil.which("festival") or self._exe())
+        return _version_in(shutil.which("festival") or self._exe(), r"System:\s*([\d.]+)")
 
     def voices(self, lang: str) -> list[str]:
         if lang not in self.languages:
@@ -410,13 +411,6 @@ class _FestivalPipe:
     def __del__(self):  # pragma: no cover - interpreter shutdown order varies
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-
-
-@cache
-def _festival_version(exe: str) -> str:
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
-    m = re.search(r"System:\s*([\d.]+)", out)
-    return m.group(1) if m else out.strip()
 
 
 @cache

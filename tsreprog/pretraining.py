@@ -125,16 +125,17 @@ def _spec_augment(
     pretraining stays reproducible and resumes bit-identically.
     """
     n, n_mels, frames = feats.shape
-    out = feats.clone()
     fill = feats.mean(dim=(1, 2))
     fw = torch.randint(0, max_freq + 1, (n,), generator=gen)
     tw = torch.randint(0, max_time + 1, (n,), generator=gen)
     f0 = (torch.rand(n, generator=gen) * (n_mels - fw + 1)).long()
     t0 = (torch.rand(n, generator=gen) * (frames - tw + 1)).long()
-    for i in range(n):
-        out[i, f0[i] : f0[i] + fw[i], :] = fill[i]
-        out[i, :, t0[i] : t0[i] + tw[i]] = fill[i]
-    return out
+    f = torch.arange(n_mels)[None, :]
+    t = torch.arange(frames)[None, :]
+    in_band = (f >= f0[:, None]) & (f < (f0 + fw)[:, None])  # (n, n_mels)
+    in_span = (t >= t0[:, None]) & (t < (t0 + tw)[:, None])  # (n, frames)
+    masked = in_band[:, :, None] | in_span[:, None, :]
+    return torch.where(masked, fill[:, None, None].to(feats.dtype), feats)
 
 
 _CKPT_FORMAT = "tsreprog-pretrain-checkpoint-1"

@@ -23,6 +23,7 @@ __all__ = [
     "default_threads",
     "inspect",
     "log_proba",
+    "map_rows",
     "on_one_thread",
     "rows",
     "source_proba",
@@ -74,6 +75,17 @@ def default_threads(device: torch.device, threads: int | None = None) -> int:
     return torch.get_num_threads() if threads is None else max(1, int(threads))
 
 
+def map_rows(fn, placed, occupied, device, threads: int | None = None) -> list:
+    """``fn(placed_batch, occupied_batch)`` over the rows of placed series, batch by batch on
+    ``device`` (see :func:`batched`); ``threads`` defaults to :func:`default_threads`."""
+    device = torch.device(device)
+    return batched(
+        lambda sl: fn(placed[sl].to(device), rows(occupied, sl).to(device)),
+        len(placed),
+        threads=default_threads(device, threads),
+    )
+
+
 def log_proba(
     model, placed: torch.Tensor, occupied: torch.Tensor, device, threads: int | None = None
 ) -> torch.Tensor:
@@ -82,14 +94,7 @@ def log_proba(
     ``placed (n, window)``, ``occupied (n or 1, window)``; the rows go to ``device`` batch by
     batch. ``threads`` defaults to :func:`default_threads`.
     """
-    device = torch.device(device)
-    threads = default_threads(device, threads)
-    parts = batched(
-        lambda sl: model(placed[sl].to(device), rows(occupied, sl).to(device)).cpu(),
-        len(placed),
-        threads=threads,
-    )
-    return torch.cat(parts)
+    return torch.cat(map_rows(lambda p, o: model(p, o).cpu(), placed, occupied, device, threads))
 
 
 def on_one_thread(fn: Callable, *args, **kwargs):
@@ -105,14 +110,12 @@ def on_one_thread(fn: Callable, *args, **kwargs):
 
 def source_proba(model, placed, occupied, device, threads: int | None = None) -> torch.Tensor:
     """The backbone's source-class probabilities ``(n, n_source)`` for placed series."""
-    device = torch.device(device)
-    threads = default_threads(device, threads)
-    parts = batched(
-        lambda sl: torch.softmax(
-            model.source_logits(placed[sl].to(device), rows(occupied, sl).to(device)), -1
-        ).cpu(),
-        len(placed),
-        threads=threads,
+    parts = map_rows(
+        lambda p, o: torch.softmax(model.source_logits(p, o), -1).cpu(),
+        placed,
+        occupied,
+        device,
+        threads,
     )
     return torch.cat(parts)
 
@@ -129,16 +132,11 @@ def assignment_scores(kind: str, model, placed, occupied, y, n_classes: int, dev
     if kind == "frequency":
         probs = source_proba(model, placed, occupied, device).numpy()
         return np.stack([probs[y == c].mean(0) for c in range(n_classes)], axis=1)
-    parts = batched(
-        lambda sl: (
-            model.source_logits(
-                placed[sl].to(device), rows(occupied, sl).to(device), return_extras=True
-            )[1]["embedding"]
-            .double()
-            .cpu()
-        ),
-        len(placed),
-        threads=default_threads(device),
+    parts = map_rows(
+        lambda p, o: model.source_logits(p, o, return_extras=True)[1]["embedding"].double().cpu(),
+        placed,
+        occupied,
+        device,
     )
     embs = torch.cat(parts).numpy()
     target = np.stack([embs[y == c].mean(0) for c in range(n_classes)])
@@ -159,16 +157,14 @@ def inspect(model, placed, occupied, device) -> dict[str, np.ndarray]:
     """
     device = torch.device(device)
 
-    def run(sl):
-        logits, extras = model.source_logits(
-            placed[sl].to(device), rows(occupied, sl).to(device), return_extras=True
-        )
+    def run(p, o):
+        logits, extras = model.source_logits(p, o, return_extras=True)
         out = {k: v.double().cpu() for k, v in extras.items()}
         out["source_proba"] = torch.softmax(logits.double(), -1).cpu()
         out["proba"] = model.mapping(logits).double().exp().cpu()
         return out
 
-    parts = batched(run, len(placed), threads=default_threads(device))
+    parts = map_rows(run, placed, occupied, device)
     out = {k: torch.cat([p[k] for p in parts]).numpy() for k in parts[0]}
     occ_full = occupied.expand(len(placed), -1)
     with torch.inference_mode():

@@ -1,6 +1,7 @@
 """The example notebooks are committed clean: no outputs, no execution counts, valid JSON.
 
-They are executed by ``pytest --nbmake notebooks/``; this test only checks how they are stored.
+They are executed by the site build of ``tests/test_docs.py``; this test only checks how they
+are stored.
 """
 
 from __future__ import annotations

@@ -43,6 +43,25 @@ def test_a_cell_round_trips_with_its_cases(tmp_path):
     assert np.mean(back.y_true == back.y_pred) == rec["accuracy"]
 
 
+def test_line_3_has_tsml_evals_nine_fields_with_the_number_of_classes(tmp_path):
+    # tsml-eval's write_classification_results writes accuracy, fit, predict, benchmark,
+    # memory, n_classes, train estimate method, its time, fit and estimate time; its
+    # load_classifier_results reads n_classes from field 6 (index 5)
+    cases = Cases(["0", "2", "1"], ["0", "2", "2"], np.eye(3)[[0, 2, 2]], ["0", "1", "2"])
+    rec = harness.blank_record("D", "m", 0, status="ok", accuracy=2 / 3, peak_rss_mb=1.0)
+    path = write_cell(tmp_path, rec, cases)
+    line3 = path.read_text().splitlines()[2].split(",")
+    assert line3 == [repr(2 / 3), "-1", "-1", "-1", str(2**20), "3", "", "-1", "-1"]
+    no_cases = write_cell(tmp_path / "a", _record(n_classes=4.0), None)
+    assert no_cases.read_text().splitlines()[2].split(",")[5] == "4"
+    unknown = write_cell(tmp_path / "b", _record(), None)
+    assert unknown.read_text().splitlines()[2].split(",")[5] == "-1"
+    assert read_cell(path)[0]["accuracy"] == 2 / 3
+    tsml_eval = pytest.importorskip("tsml_eval.evaluation.storage")  # not a test dependency
+    read = tsml_eval.load_classifier_results(str(path))  # verifies accuracy and n_classes
+    assert read.n_classes == 3 and read.predictions.tolist() == [0, 2, 2]
+
+
 def test_failures_are_kept_apart_and_cleared_when_the_cell_finishes(tmp_path):
     failed = harness.blank_record("D", "m", 0, status="failed", error="RuntimeError: x")
     write_failure(tmp_path, failed)

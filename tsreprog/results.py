@@ -16,9 +16,11 @@ whose lines are
    ``classes`` (the class labels, in the order of the probability columns) and ``n_cases``
    (the number of case lines that follow; 0 where a file was converted from a results CSV that
    held no predictions, or for published numbers);
-3. ``accuracy,fit_time,predict_time,benchmark_time,memory,train_estimate_method,
-   train_estimate_time,fit_and_estimate_time``: times in seconds, memory the peak resident
-   set size in bytes, ``-1`` where unknown;
+3. ``accuracy,fit_time,predict_time,benchmark_time,memory,n_classes,train_estimate_method,
+   train_estimate_time,fit_and_estimate_time`` (the nine fields of tsml-eval's
+   ``write_classification_results``): times in seconds, memory the peak resident set size in
+   bytes, ``-1`` where unknown (files written before ``n_classes`` was added have eight
+   fields; :func:`read_cell` reads only the first three, so it reads both);
 4. one line per test case: true label, predicted label, a blank field, then one probability
    per class.
 
@@ -182,6 +184,15 @@ def _number(value) -> str:
     return "-1" if math.isnan(x) else repr(x)
 
 
+def _count(value) -> int:
+    """A whole number for line 3 (``2``, ``2.0`` or ``"2"`` -> 2), ``-1`` when unknown."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return -1
+    return -1 if math.isnan(x) else int(x)
+
+
 def _plain(value):
     """A JSON-able version of a record value (NaN and NA -> None, numpy scalars -> Python)."""
     if value is None or value is pd.NA:
@@ -222,7 +233,9 @@ def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = No
     head = [record["dataset"], folder_name(record), "TEST", int(record["seed"]), "SECONDS", FORMAT]
     writer.writerow(head)
     buf.write(json.dumps(meta, sort_keys=True) + "\n")
-    line3 = [_number(record.get(k)) for k in _LINE3] + ["-1", str(memory), "", "-1", "-1"]
+    n_classes = len(cases.classes) if cases is not None else _count(record.get("n_classes"))
+    line3 = [_number(record.get(k)) for k in _LINE3]
+    line3 += ["-1", str(memory), str(n_classes), "", "-1", "-1"]
     buf.write(",".join(line3) + "\n")
     if cases is not None:
         for t, p, row in zip(cases.y_true, cases.y_pred, cases.proba):

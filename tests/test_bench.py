@@ -300,17 +300,17 @@ def test_unknown_method_and_bad_arguments():
 
 def test_method_params_routing():
     p = {"backbone": "tiny-test", "minirocket__num_kernels": 840, "weights": "x.pt"}
-    assert bench._method_params("tsreprog", p) == {"backbone": "tiny-test", "weights": "x.pt"}
-    assert bench._method_params("tsreprog-random", p) == {
+    assert bench.method_params("tsreprog", p) == {"backbone": "tiny-test", "weights": "x.pt"}
+    assert bench.method_params("tsreprog-random", p) == {
         "backbone": "tiny-test",
         "weights": None,
     }
-    assert bench._method_params("minirocket", p) == {
+    assert bench.method_params("minirocket", p) == {
         "rocket_transform": "minirocket",
         "num_kernels": 840,
     }
     # v2s-paper is the published recipe, under the overrides
-    paper = bench._method_params("v2s-paper", {"epochs": 2, "v2s-paper__lr": 0.01})
+    paper = bench.method_params("v2s-paper", {"epochs": 2, "v2s-paper__lr": 0.01})
     recipe = ReprogramClassifier.v2s_paper().get_params(deep=False)
     assert paper["epochs"] == 2 and paper["lr"] == 0.01
     assert paper["placement"] == recipe["placement"] == "pad"

@@ -239,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--repeats", type=int, default=5)
     v.add_argument("--no-fit", action="store_true", help="skip the fit-time part")
     v.set_defaults(func=_cmd_bench_speed)
+
+    from tsreprog import cost
+
+    c = sub.add_parser(
+        "bench-cost", help="fit time of the defaults against MiniRocket, per dataset and grid"
+    )
+    cost.add_arguments(c)
+    c.set_defaults(func=cost.main)
     return p
 
 

@@ -32,15 +32,81 @@ def test_a_cell_round_trips_with_its_cases(tmp_path):
     path = write_cell(tmp_path, _record(fit_seconds=1.25, peak_rss_mb=2.0, n_train=7), cases)
     assert path == tmp_path / "m" / "Predictions" / "D,1" / "testResample2.csv"
     lines = path.read_text().splitlines()
-    assert lines[0] == '"D,1",m,TEST,2,SECONDS,tsreprog results v1'  # tsml-eval's line 1
+    assert lines[0] == '"D,1",m,TEST,2,SECONDS,tsreprog results v2'  # tsml-eval's line 1
     assert lines[2].split(",")[:5] == ["0.5", "1.25", "-1", "-1", str(2 * 2**20)]
-    assert len(lines) == 3 + 4 and lines[4] == "b,b,,0.2,0.8"  # true, pred, blank, probas
+    assert len(lines) == 3 + 4 and lines[4] == "1,1,,0.2,0.8"  # true, pred index, blank, probas
     rec, back = read_cell(path)
     assert (rec["dataset"], rec["method"], rec["seed"], rec["n_train"]) == ("D,1", "m", 2, 7)
     assert rec["fit_seconds"] == 1.25 and np.isnan(rec["predict_seconds"])
     assert back.y_true.tolist() == ["a,x", "b", "b", "a,x"] and back.classes == ["a,x", "b"]
     assert np.array_equal(back.proba, proba)  # exact: floats are written with repr
     assert np.mean(back.y_true == back.y_pred) == rec["accuracy"]
+
+
+def _write_v2(tmp_path, y_true, y_pred, classes):
+    proba = np.eye(len(classes))[[classes.index(c) for c in y_pred]] * 0.7 + 0.3 / len(classes)
+    rec = harness.blank_record("D", "m", 0, status="ok", accuracy=0.5)
+    rec["accuracy"] = float(np.mean(np.array(y_true) == np.array(y_pred)))
+    return write_cell(tmp_path, rec, Cases(y_true, y_pred, proba, classes)), proba
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [["1", "10", "2"], ["cat", "dog"]],  # "10" sorts before "2" as str, after it as int
+)
+def test_case_lines_hold_class_indices_and_read_back_as_labels(tmp_path, classes):
+    y_true = [classes[-1], classes[0], *classes]
+    y_pred = [classes[-1], classes[-1], *classes[::-1]]
+    path, proba = _write_v2(tmp_path, y_true, y_pred, classes)
+    lines = path.read_text().splitlines()
+    assert lines[0].endswith(",tsreprog results v2")
+    assert json.loads(lines[1])["classes"] == classes
+    k = len(classes)
+    want = [(k - 1, k - 1), (0, k - 1), *((j, k - 1 - j) for j in range(k))]
+    assert [tuple(map(int, ln.split(",")[:2])) for ln in lines[3:]] == want
+    assert all(ln.split(",")[2] == "" for ln in lines[3:])
+    rec, back = read_cell(path)
+    assert back.y_true.tolist() == y_true and back.y_pred.tolist() == y_pred
+    assert back.classes == classes and np.array_equal(back.proba, proba)
+
+
+def test_labels_that_are_not_classes_and_bad_indices_are_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"true label\(s\) \['c'\] not among the classes"):
+        _write_v2(tmp_path, ["a", "c"], ["a", "b"], ["a", "b"])
+    path, _ = _write_v2(tmp_path, ["a", "b"], ["a", "b"], ["a", "b"])
+    text = path.read_text()
+    path.write_text(text[: text.rindex("\n1,1,")] + "\n2,1,,0.1,0.9\n")
+    with pytest.raises(ValueError, match="'2' is not a class index 0..1"):
+        read_cell(path)
+
+
+def test_a_v1_file_with_labels_in_its_case_lines_still_reads(tmp_path):
+    # written by tsreprog before the case lines held class indices
+    path = tmp_path / "m" / "Predictions" / "D" / "testResample0.csv"
+    path.parent.mkdir(parents=True)
+    meta = {"classes": ["10", "2"], "n_cases": 2, "method": "m", "status": "ok"}
+    path.write_text(
+        "D,m,TEST,0,SECONDS,tsreprog results v1\n"
+        + json.dumps(meta, sort_keys=True)
+        + "\n0.5,1.0,-1,-1,-1,2,,-1,-1\n2,2,,0.25,0.75\n10,2,,0.5,0.5\n"
+    )
+    rec, back = read_cell(path)
+    assert rec["accuracy"] == 0.5 and rec["n_cases"] == 2
+    assert back.y_true.tolist() == ["2", "10"] and back.y_pred.tolist() == ["2", "2"]
+    assert back.classes == ["10", "2"] and back.proba.tolist() == [[0.25, 0.75], [0.5, 0.5]]
+    assert load_results(tmp_path)["accuracy"].tolist() == [0.5]
+
+
+@pytest.mark.parametrize("classes", [["1", "10", "2"], ["cat", "dog"]])
+def test_tsml_evals_loader_reads_the_class_indices(tmp_path, classes):
+    tsml_eval = pytest.importorskip("tsml_eval.evaluation.storage")  # not a test dependency
+    y_true = [classes[-1], classes[0], *classes]
+    y_pred = [classes[-1], classes[-1], *classes[::-1]]
+    path, proba = _write_v2(tmp_path, y_true, y_pred, classes)
+    read = tsml_eval.load_classifier_results(str(path))  # verifies accuracy and n_classes
+    assert read.class_labels.tolist() == [classes.index(c) for c in y_true]
+    assert read.predictions.tolist() == [classes.index(c) for c in y_pred]
+    assert np.array_equal(read.probabilities, proba) and read.n_classes == len(classes)
 
 
 def test_line_3_has_tsml_evals_nine_fields_with_the_number_of_classes(tmp_path):

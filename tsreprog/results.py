@@ -7,22 +7,32 @@ tsml-eval (the aeon group's experiment runner)::
 
 whose lines are
 
-1. ``dataset,method,TEST,seed,SECONDS,tsreprog results v1`` (dataset, estimator, split,
-   resample, timing unit, description);
+1. ``dataset,method,TEST,seed,SECONDS,tsreprog results v2`` (dataset, estimator, split,
+   resample, timing unit, description: the format, :data:`FORMAT`);
 2. the estimator's parameters; here one JSON object holding the whole record of the cell
    (:data:`COLUMNS` other than the four numbers of line 3: ``status``, ``params`` (the
    overrides), ``estimator_params`` (every constructor parameter, defaults included),
    versions, threads, device, backbone sha256, ``best_epoch``, ``n_iter``, ...), plus
-   ``classes`` (the class labels, in the order of the probability columns) and ``n_cases``
-   (the number of case lines that follow; 0 where a file was converted from a results CSV that
-   held no predictions, or for published numbers);
+   ``classes`` (the class labels, as str, in the estimator's ``classes_`` order) and
+   ``n_cases`` (the number of case lines that follow; 0 where a file was converted from a
+   results CSV that held no predictions, or for published numbers);
 3. ``accuracy,fit_time,predict_time,benchmark_time,memory,n_classes,train_estimate_method,
    train_estimate_time,fit_and_estimate_time`` (the nine fields of tsml-eval's
    ``write_classification_results``): times in seconds, memory the peak resident set size in
    bytes, ``-1`` where unknown (files written before ``n_classes`` was added have eight
    fields; :func:`read_cell` reads only the first three, so it reads both);
-4. one line per test case: true label, predicted label, a blank field, then one probability
-   per class.
+4. one line per test case: the true class index, the predicted class index, a blank field,
+   then one probability per class. Class index ``j`` is position ``j`` in line 2's
+   ``classes`` and probability column ``j`` belongs to it: tsml-eval's convention (its
+   experiments label-encode ``y`` to 0..k-1), so tsml-eval's loader, which reads the first
+   two fields as ints and pairs index ``j`` with column ``j``, computes log loss and AUROC
+   against the right columns whatever the labels are (``"10"`` sorting before ``"2"``,
+   ``"cat"``). :func:`read_cell` maps the indices back to labels, so :class:`Cases` holds
+   labels.
+
+Files of format ``tsreprog results v1`` (before this convention) wrote the labels themselves
+in the first two fields of the case lines, columns in the same ``classes`` order;
+:func:`read_cell` reads them too (and ``results/migrate_v2.py`` converted the committed ones).
 
 Every metric can therefore be recomputed from the files. A file is written to a temporary name
 and renamed into place (:func:`tsreprog._io.atomic_write`), so it exists only once the cell
@@ -53,6 +63,7 @@ import pandas as pd
 __all__ = [
     "COLUMNS",
     "FORMAT",
+    "FORMATS",
     "Cases",
     "cell_path",
     "check_out_folder",
@@ -66,8 +77,11 @@ __all__ = [
     "write_failure",
 ]
 
-#: The description field of line 1; a file without it is not one of ours.
-FORMAT = "tsreprog results v1"
+#: The description field of line 1 of the files written now (case lines hold class indices).
+FORMAT = "tsreprog results v2"
+#: Every format :func:`read_cell` reads (v1: case lines hold the labels themselves); a file
+#: whose line 1 ends with none of them is not one of ours.
+FORMATS = ("tsreprog results v1", FORMAT)
 #: Columns of :func:`load_results`, in order (a record may carry more; they are kept).
 COLUMNS = [
     "dataset",
@@ -208,6 +222,23 @@ def _meta(record: Mapping) -> dict:
     return {k: _plain(v) for k, v in record.items() if k not in _LINE3}
 
 
+def _indices(cases: Cases) -> tuple[list[int], list[int]]:
+    """The true and predicted class indices of ``cases``: positions in ``cases.classes``."""
+    index = {c: j for j, c in enumerate(cases.classes)}
+    if len(index) != len(cases.classes):
+        raise ValueError(f"classes {cases.classes} repeat a label (as str); give each once")
+    out = []
+    for what, labels in (("true", cases.y_true), ("predicted", cases.y_pred)):
+        unknown = sorted(set(labels.tolist()) - index.keys())
+        if unknown:
+            raise ValueError(
+                f"{what} label(s) {unknown} not among the classes {cases.classes}: a case "
+                "line holds a class index, so every label must be one of the classes"
+            )
+        out.append([index[c] for c in labels])
+    return out[0], out[1]
+
+
 def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = None) -> Path:
     """Write one finished cell (``record["status"] == "ok"``) atomically; return its path.
 
@@ -238,7 +269,8 @@ def write_cell(out: str | os.PathLike, record: Mapping, cases: Cases | None = No
     line3 += ["-1", str(memory), str(n_classes), "", "-1", "-1"]
     buf.write(",".join(line3) + "\n")
     if cases is not None:
-        for t, p, row in zip(cases.y_true, cases.y_pred, cases.proba):
+        true, pred = _indices(cases)
+        for t, p, row in zip(true, pred, cases.proba):
             writer.writerow([t, p, "", *(repr(float(v)) for v in row)])
     atomic_write_text(path, buf.getvalue())
     failure_path(out, folder_name(record), record["dataset"], record["seed"]).unlink(
@@ -272,10 +304,11 @@ def read_cell(path: str | os.PathLike, cases: bool = True) -> tuple[dict, Cases 
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
-    if len(lines) < 4 or not lines[0].endswith("," + FORMAT):
+    version = next((f for f in FORMATS if lines[0].endswith("," + f)), None)
+    if len(lines) < 4 or version is None:
         raise ValueError(
             f"{path} is not a tsreprog results file (its first line does not end with "
-            f"{FORMAT!r}); move it out of the results folder"
+            f"{' or '.join(map(repr, FORMATS))}); move it out of the results folder"
         )
     first = next(csv.reader([lines[0]]))
     try:
@@ -295,7 +328,24 @@ def read_cell(path: str | os.PathLike, cases: bool = True) -> tuple[dict, Cases 
     if not cases or n_cases == 0:
         return record, None
     proba = np.array([[float(v) for v in r[3:]] for r in body])
-    return record, Cases([r[0] for r in body], [r[1] for r in body], proba, meta["classes"])
+    classes = meta["classes"]
+    true, pred = [r[0] for r in body], [r[1] for r in body]
+    if version != "tsreprog results v1":  # class indices -> labels
+        true, pred = _labels(path, true, classes), _labels(path, pred, classes)
+    return record, Cases(true, pred, proba, classes)
+
+
+def _labels(path: Path, indices: list[str], classes: list) -> list[str]:
+    """Class indices of case lines (``"0"`` .. ``"k-1"``) -> the labels of ``classes``."""
+    labels = [str(c) for c in classes]
+    out = []
+    for i in indices:
+        if not (i.isascii() and i.isdigit() and int(i) < len(labels)):
+            raise ValueError(
+                f"{path}: case line field {i!r} is not a class index 0..{len(labels) - 1}"
+            )
+        out.append(labels[int(i)])
+    return out
 
 
 def _cell_files(out: Path, sub: str, suffix: str) -> Iterable[Path]:

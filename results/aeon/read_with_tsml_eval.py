@@ -13,7 +13,9 @@ itself is not imported, so what reads the files is other people's code::
 2. Every cell that has per-case predictions (``--with-cases``: the committed folders of
    ``results/accuracy_v2``) goes through the same loader, which itself checks that its
    accuracy from the case lines equals line 3's and that each probability row sums to 1; the
-   accuracy is recomputed here too from tsml-eval's ``class_labels`` and ``predictions``.
+   accuracy is recomputed here too from tsml-eval's ``class_labels`` and ``predictions``,
+   and those are checked to be class indices 0..k-1 that pair with the probability columns
+   (each prediction the index of its row's largest probability), tsml-eval's convention.
 3. The published split-0 accuracies (``--reference``, read at run time, not copied) and the
    V2S table's, on the 25 clean V2S datasets, give a table of means and average ranks and
    aeon's critical difference diagram (``--out``).
@@ -89,6 +91,26 @@ def read_v2s(folder: Path) -> pd.DataFrame:
     return df
 
 
+def indices_match_columns(path: Path, cr) -> bool:
+    """Whether tsml-eval's ``class_labels`` and ``predictions`` are class indices 0..k-1 that
+    pair with the probability columns: tsml-eval takes index j to be column j's class.
+
+    tsreprog's format ``tsreprog results v2`` writes the position of each label in line 2's
+    ``classes`` (the column order); the predicted index must then be the arg-max column
+    (tsreprog predicts the class of highest probability), and ``n_classes`` columns there.
+    """
+    meta = json.loads(path.read_text(encoding="utf-8").split("\n")[1])
+    k = len(meta["classes"])
+    labels = np.concatenate([cr.class_labels, cr.predictions])
+    return bool(
+        cr.probabilities.shape[1] == k
+        and np.all(labels == np.round(labels))
+        and labels.min() >= 0
+        and labels.max() < k
+        and np.array_equal(cr.predictions, np.argmax(cr.probabilities, axis=1))
+    )
+
+
 def check_cases(root: Path) -> None:
     print(f"## 2. Cells with per-case predictions ({root})\n")
     for study in WITH_CASES:
@@ -101,15 +123,14 @@ def check_cases(root: Path) -> None:
                 line3 = line3_accuracy(path)[3]
                 equal += acc == line3
                 worst = max(worst, abs(acc - line3))
-                classes = json.loads(path.read_text(encoding="utf-8").split("\n")[1])["classes"]
-                # tsml-eval takes the integer label k to be probability column k's class
-                order_ok += [int(c) for c in classes] == sorted(int(c) for c in classes)
+                order_ok += indices_match_columns(path, cr)
                 datasets.add(cr.dataset_name)
             print(
                 f"- {study}/{method_dir.name}: {len(paths)} cells on {len(datasets)} datasets "
                 f"read by load_classifier_results (verify_values=True); accuracy from the case "
                 f"lines equal to line 3's in {equal}/{len(paths)} (largest difference "
-                f"{worst:.1e}); class labels in column order in {order_ok}/{len(paths)}"
+                f"{worst:.1e}); class indices 0..k-1 matching the probability columns in "
+                f"{order_ok}/{len(paths)}"
             )
     print()
 

@@ -20,6 +20,10 @@ Methods
     ``ReprogramClassifier.v2s_paper()``: the published Voice2Series recipe (zero padding,
     ordered many-to-one map, θ dropout, L2, decaying lr, 100 epochs), selected on a validation
     split of the training data, plus the overrides.
+``tsreprog-cv``
+    :class:`~tsreprog.ReprogramClassifierCV` around the defaults (plus the overrides): the
+    placement ``repeat`` or ``am``, chosen per dataset by 3-fold cross-validation on the
+    training data, then refitted; the cell's seed is its ``random_state``.
 ``minirocket``
     sktime's ``RocketClassifier(rocket_transform="minirocket", random_state=seed)`` (sktime 1.2
     has no separate MiniRocketClassifier); variable-length data goes through
@@ -202,6 +206,13 @@ def _build_views(kwargs: dict, seed: int):
     return reprogram_ensemble(("repeat", "am"), random_state=seed, **kwargs)
 
 
+def _build_cv(kwargs: dict, seed: int):
+    from tsreprog import ReprogramClassifier
+    from tsreprog.selection import ReprogramClassifierCV
+
+    return ReprogramClassifierCV(ReprogramClassifier().set_params(**kwargs), random_state=seed)
+
+
 def _paper_recipe() -> dict:
     from tsreprog import ReprogramClassifier
 
@@ -290,6 +301,15 @@ REGISTRY.register(
 )
 REGISTRY.register(
     Method(
+        "tsreprog-cv",
+        "run",
+        "ReprogramClassifierCV(): placement repeat or am, chosen by 3-fold CV on training data",
+        _reprogram_kwargs(),
+        _build_cv,
+    )
+)
+REGISTRY.register(
+    Method(
         "minirocket",
         "run",
         "sktime's MiniRocket (RocketClassifier)",
@@ -323,7 +343,7 @@ RUN_METHODS = REGISTRY.names("run")
 #: Every accepted method name.
 METHODS = REGISTRY.names()
 DEFAULT_METHODS = ("tsreprog", "tsreprog-random", "minirocket", "paper")
-_REPROGRAM = ("tsreprog", "tsreprog-random", "tsreprog-views", "v2s-paper")
+_REPROGRAM = ("tsreprog", "tsreprog-random", "tsreprog-views", "tsreprog-cv", "v2s-paper")
 
 
 def method_params(method: str, params: dict | None) -> dict:

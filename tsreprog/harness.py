@@ -190,6 +190,10 @@ def _environment() -> dict:
 
 def _fitted(est) -> dict:
     """What a fitted ReprogramClassifier reports about its fit (nothing for other models)."""
+    if hasattr(est, "best_estimator_") and hasattr(est, "best_params_"):  # a selection
+        out = _fitted(est.best_estimator_)
+        out["best_params"] = json.dumps(est.best_params_, sort_keys=True, default=str)
+        return out
     out = {"device": str(getattr(est, "device_", "cpu"))}
     for key, attr in (
         ("best_epoch", "best_epoch_"),

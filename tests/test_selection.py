@@ -53,16 +53,20 @@ def test_budgets_search_epochs_and_subsample():
     assert len(search.cv_results_["params"]) == 2
 
 
-def test_folds_shrink_to_the_smallest_class_and_a_singleton_class_is_refused():
+def test_folds_shrink_to_the_smallest_class_and_singleton_classes_warn():
     X, y = _data()
     y = y.copy()
     y[:10] = 1  # class 0 keeps 2 series
     search = ReprogramClassifierCV(_base(), cv=5, random_state=0).fit(X, y)
     assert search.n_splits_ == 2
-    y[:11] = 1  # class 0 keeps 1 series
+    y[:11] = 1  # class 0 keeps 1 series: two folds, one of which trains without it
+    y[12:18] = 2
+    with pytest.warns(UserWarning, match="a class has 1 series, fewer than the 2 folds"):
+        search = ReprogramClassifierCV(_base(), cv=3, random_state=0).fit(X, y)
+    assert search.n_splits_ == 2 and list(search.classes_) == [0, 1, 2]
     fresh = ReprogramClassifierCV(_base(), cv=3, random_state=0)
-    with pytest.raises(ValueError, match="a class has 1 series"):
-        fresh.fit(X, y)
+    with pytest.raises(ValueError, match="every class has 1 series"):
+        fresh.fit(X[:3], [0, 1, 2])
     assert not hasattr(fresh, "best_params_")  # nothing half-fitted
 
 

@@ -10,6 +10,7 @@ large training set is searched on a stratified subsample (``max_search_series``)
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -42,7 +43,8 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         placements ``repeat`` and ``am``.
     cv : int >= 2, default=3
         Stratified folds (shuffled with ``random_state``); fewer when the smallest class has
-        fewer series, and at least 2 (a class with one series cannot be split: error).
+        fewer series, and at least 2. A class with one series then trains in only one of the
+        two folds (with a warning); when every class has one series, fit raises.
     search_epochs : int >= 1 or None, default=None
         Epochs of each search fit (``None``: the estimator's ``epochs``); the refit always
         uses the estimator's.
@@ -138,12 +140,18 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 rows, train_size=n_keep, stratify=y_arr, random_state=rng.randint(2**31 - 1)
             )
             counts = np.unique(y_arr[rows], return_counts=True)[1]
-        n_splits = min(int(self.cv), int(counts.min()))
-        if n_splits < 2:
+        if counts.max() < 2:
             raise ValueError(
-                f"cannot cross-validate: a class has {counts.min()} series in the search set; "
-                "every class needs at least 2 (raise max_search_series, or use "
-                "ReprogramClassifier with fixed settings)"
+                "cannot cross-validate: every class has 1 series in the search set (raise "
+                "max_search_series, or use ReprogramClassifier with fixed settings)"
+            )
+        n_splits = max(2, min(int(self.cv), int(counts.min())))
+        if counts.min() < n_splits:
+            warnings.warn(
+                f"a class has {counts.min()} series, fewer than the {n_splits} folds: some "
+                "search fits train without it (the refit sees every class)",
+                UserWarning,
+                stacklevel=2,
             )
         base = self._base(rng)
         searched = clone(base)

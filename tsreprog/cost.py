@@ -260,7 +260,7 @@ def run_cost(
         torch.set_num_threads(int(threads))
     out(
         f"tsreprog bench-cost: torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        "one fit at a time; tsreprog = ReprogramClassifier() defaults, MiniRocket = sktime's"
+        "one fit at a time; tsreprog = ReprogramClassifier() defaults"
     )
     warm_up(params)
     df = run_bench(

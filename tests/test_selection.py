@@ -53,7 +53,7 @@ def test_budgets_search_epochs_and_subsample():
     assert len(search.cv_results_["params"]) == 2
 
 
-def test_folds_shrink_to_the_smallest_class_and_singleton_classes_warn():
+def test_folds_shrink_and_singleton_classes_warn_or_fall_back():
     X, y = _data()
     y = y.copy()
     y[:10] = 1  # class 0 keeps 2 series
@@ -64,10 +64,10 @@ def test_folds_shrink_to_the_smallest_class_and_singleton_classes_warn():
     with pytest.warns(UserWarning, match="a class has 1 series, fewer than the 2 folds"):
         search = ReprogramClassifierCV(_base(), cv=3, random_state=0).fit(X, y)
     assert search.n_splits_ == 2 and list(search.classes_) == [0, 1, 2]
-    fresh = ReprogramClassifierCV(_base(), cv=3, random_state=0)
-    with pytest.raises(ValueError, match="every class has 1 series"):
-        fresh.fit(X[:3], [0, 1, 2])
-    assert not hasattr(fresh, "best_params_")  # nothing half-fitted
+    with pytest.warns(UserWarning, match="every class has 1 series.*own settings"):
+        alone = ReprogramClassifierCV(_base(), cv=3, random_state=0).fit(X[:3], [0, 1, 2])
+    assert alone.best_params_ == {} and alone.n_splits_ == 0 and alone.cv_results_ is None
+    assert alone.best_estimator_.placement == "repeat"
 
 
 def test_a_failed_fit_leaves_the_estimator_as_it_was():

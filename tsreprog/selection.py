@@ -44,7 +44,9 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     cv : int >= 2, default=3
         Stratified folds (shuffled with ``random_state``); fewer when the smallest class has
         fewer series, and at least 2. A class with one series then trains in only one of the
-        two folds (with a warning); when every class has one series, fit raises.
+        two folds (with a warning). When every class has one series nothing can be
+        cross-validated: the estimator's own settings are fitted, with a warning
+        (``best_params_ = {}``, ``best_score_`` NaN, ``cv_results_`` None, ``n_splits_`` 0).
     search_epochs : int >= 1 or None, default=None
         Epochs of each search fit (``None``: the estimator's ``epochs``); the refit always
         uses the estimator's.
@@ -140,11 +142,17 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 rows, train_size=n_keep, stratify=y_arr, random_state=rng.randint(2**31 - 1)
             )
             counts = np.unique(y_arr[rows], return_counts=True)[1]
+        base = self._base(rng)
         if counts.max() < 2:
-            raise ValueError(
-                "cannot cross-validate: every class has 1 series in the search set (raise "
-                "max_search_series, or use ReprogramClassifier with fixed settings)"
+            warnings.warn(
+                "cannot cross-validate: every class has 1 series in the search set; fitting "
+                "the estimator's own settings instead (best_params_ is empty)",
+                UserWarning,
+                stacklevel=2,
             )
+            best = clone(base).fit(X, y)
+            self._set_fitted(best, {}, float("nan"), None, len(rows), 0)
+            return self
         n_splits = max(2, min(int(self.cv), int(counts.min())))
         if counts.min() < n_splits:
             warnings.warn(
@@ -153,7 +161,6 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        base = self._base(rng)
         searched = clone(base)
         if self.search_epochs is not None:
             searched.set_params(epochs=self.search_epochs)
@@ -168,19 +175,24 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         )
         search.fit(_take(X, rows), y_arr[rows])
         best = clone(base).set_params(**search.best_params_).fit(X, y)
-        # the fitted state is assigned at the end, all at once: a failure above changes nothing
+        self._set_fitted(
+            best, search.best_params_, search.best_score_, search.cv_results_, len(rows), n_splits
+        )
+        return self
+
+    def _set_fitted(self, best, params, score, results, n_search, n_splits) -> None:
+        # the fitted state is assigned at the end, all at once: a failure before changes nothing
         self.__dict__.update(
-            best_params_=dict(search.best_params_),
-            best_score_=float(search.best_score_),
-            cv_results_=search.cv_results_,
+            best_params_=dict(params),
+            best_score_=float(score),
+            cv_results_=results,
             best_estimator_=best,
             classes_=best.classes_,
-            n_search_series_=int(len(rows)),
+            n_search_series_=int(n_search),
             n_splits_=int(n_splits),
         )
         if hasattr(best, "n_features_in_"):
             self.n_features_in_ = best.n_features_in_
-        return self
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "best_estimator_")

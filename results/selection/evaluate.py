@@ -1,0 +1,112 @@
+"""Selection study: the placement chosen per dataset by 3-fold CV on the training data
+(``tsreprog-cv``) against each fixed view and their soft vote (``results/accuracy_v2``).
+
+Usage, after the ``tsreprog bench`` run of ``README.md`` here::
+
+    python results/selection/evaluate.py    # prints the tables, writes table.md
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsreprog.report import win_tie_loss
+from tsreprog.results import cell_path, load_results, read_cell
+
+HERE = Path(__file__).parent
+V2 = HERE.parent / "accuracy_v2"
+
+
+def _cell(out, method, dataset, seed):
+    path = cell_path(out, method, dataset, seed)
+    return read_cell(path) if path.is_file() else (None, None)
+
+
+def main() -> None:
+    rows = []
+    sel = load_results(HERE / "devsmall")
+    sel = sel[sel.status == "ok"]
+    for _, r in sel.iterrows():
+        d, s = r.dataset, int(r.seed)
+        rec, cv = _cell(HERE / "devsmall", "tsreprog-cv", d, s)
+        _, rep = _cell(V2 / "repeat", "tsreprog", d, s)
+        rec_am, am = _cell(V2 / "am", "tsreprog", d, s)
+        rec_rep, _ = _cell(V2 / "repeat", "tsreprog", d, s)
+        if rep is None or am is None:
+            continue
+        y = np.asarray(rep.y_true).astype(str)
+        classes = np.asarray(rep.classes).astype(str)
+        vote = classes[np.argmax(rep.proba + am.proba, axis=1)]
+
+        def acc(c):
+            return float(np.mean(np.asarray(c.y_pred).astype(str) == y))
+
+        choice = json.loads(rec.get("best_params") or "{}").get("placement", "(none: no CV)")
+        rows.append(
+            {
+                "dataset": d,
+                "seed": s,
+                "repeat": acc(rep),
+                "am": acc(am),
+                "repeat+am (soft vote)": float(np.mean(vote == y)),
+                "tsreprog-cv": acc(cv),
+                "choice": choice,
+                "fit_cv": rec["fit_seconds"],
+                "fit_vote": rec_rep["fit_seconds"] + rec_am["fit_seconds"],
+                "fit_repeat": rec_rep["fit_seconds"],
+            }
+        )
+    df = pd.DataFrame(rows)
+    methods = ["repeat", "am", "repeat+am (soft vote)", "tsreprog-cv"]
+    per = df.groupby("dataset")[methods].mean()
+    per["oracle: better of repeat/am on the test split (not a method)"] = per[["repeat", "am"]].max(
+        axis=1
+    )
+    by_seed = df.groupby("seed")[methods].mean()
+    lines = [
+        f"{per.shape[0]} datasets x {df.seed.nunique()} seeds ({len(df)} cells); test accuracy %",
+        "",
+        "| method | mean % | per-seed means | W/T/L vs repeat (dataset means) |",
+        "|---|---|---|---|",
+    ]
+    for col in per.columns:
+        w, t, loss = win_tie_loss(per[col], per["repeat"])
+        seeds = ", ".join(f"{100 * v:.2f}" for v in by_seed[col]) if col in by_seed else "-"
+        lines.append(f"| {col} | {100 * per[col].mean():.2f} | {seeds} | {w}/{t}/{loss} |")
+    picks = df.choice.value_counts()
+    better = df.apply(
+        lambda r: (
+            "tie" if r["repeat"] == r["am"] else ("repeat" if r["repeat"] > r["am"] else "am")
+        ),
+        axis=1,
+    )
+    agree = int(((df.choice == better) | (better == "tie")).sum())
+    lines += [
+        "",
+        "CV's choices over the cells: "
+        + ", ".join(f"{k} {v}" for k, v in picks.items())
+        + f"; the choice was the view that scored better on the test split (or the two tied) "
+        f"in {agree} of {len(df)} cells.",
+        "",
+        "Mean fit seconds per cell (one torch thread; measured in different runs on a shared "
+        f"machine, so roughly): repeat {df.fit_repeat.mean():.1f}, soft vote (both views) "
+        f"{df.fit_vote.mean():.1f}, tsreprog-cv {df.fit_cv.mean():.1f}.",
+        "",
+        "Per dataset (mean over seeds, %; CV's choices per seed):",
+        "",
+        "| dataset | " + " | ".join(per.columns) + " | choices |",
+        "|---|" + "---|" * (len(per.columns) + 1),
+    ]
+    choices = df.groupby("dataset").choice.apply(lambda c: ", ".join(c))
+    for name, row in per.iterrows():
+        vals = " | ".join(f"{100 * v:.1f}" for v in row)
+        lines.append(f"| {name} | {vals} | {choices[name]} |")
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    (HERE / "table.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

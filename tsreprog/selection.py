@@ -195,14 +195,17 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self.n_features_in_ = best.n_features_in_
 
     def predict(self, X) -> np.ndarray:
+        """Class labels, (n_series,), from :attr:`best_estimator_`."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
 
     def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, (n_series, n_classes), from :attr:`best_estimator_`."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict_proba(X)
 
     def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities, (n_series, n_classes), from :attr:`best_estimator_`."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict_log_proba(X)
 

@@ -76,6 +76,12 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
     patience : int or None, default=20
         Stop after this many epochs without improvement (of validation loss, or training loss
         without a validation split); ``None`` runs all epochs.
+    loss_floor : float > 0 or None, default=None
+        Without a validation split only: also stop once the epoch's mean training loss has
+        stayed below ``loss_floor`` for 5 consecutive epochs (the training series are then
+        fitted; below ~0.01 the loss keeps shrinking by amounts that reset the ``patience``
+        counter while predictions no longer change). ``None``: ``patience`` alone decides.
+        Ignored with a validation split and when ``patience=None``.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
     random_state : int, RandomState or None, default=None
@@ -148,6 +154,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "loss_floor": [Interval(Real, 0, None, closed="neither"), None],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -173,6 +180,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         batch_size: int = 32,
         validation_fraction: float | None = None,
         patience: int | None = 20,
+        loss_floor: float | None = None,
         device: str = "auto",
         random_state=None,
         verbose: bool = False,
@@ -194,6 +202,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.loss_floor = loss_floor
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

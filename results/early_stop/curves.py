@@ -33,10 +33,8 @@ def main() -> None:
     for name in names:
         states = []
 
-        def loop(*args, **kwargs):
-            kwargs["on_epoch_end"] = lambda e, best, res: states.append(
-                _trainable_state(args[0])
-            )
+        def loop(*args, states=states, **kwargs):
+            kwargs["on_epoch_end"] = lambda e, best, res: states.append(_trainable_state(args[0]))
             return train_loop(*args, **kwargs)
 
         base.train_loop = loop

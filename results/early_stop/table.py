@@ -1,0 +1,110 @@
+"""Tables of results/early_stop/README.md from the result folders.
+
+    python results/early_stop/table.py
+
+Folders: the committed baseline (``results/accuracy_v2/repeat``, method ``tsreprog``), today's
+rule rerun here (``baseline``) and each candidate folder under ``results/early_stop``. Every
+folder holds ``tsreprog`` cells of ``suites/devsmall.txt`` x seeds 0-2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tsreprog.report import accuracy_table, fmt_pct, md_table, ok_rows, outcomes, win_tie_loss
+from tsreprog.results import load_results
+
+HERE = Path(__file__).resolve().parent
+RUNS = {
+    "baseline (committed, accuracy_v2)": HERE.parent / "accuracy_v2" / "repeat",
+    "baseline (rerun)": HERE / "baseline",
+}
+RUNS.update({f"candidate {p.name}": p for p in sorted(HERE.glob("floor*")) if p.is_dir()})
+REFERENCE = "baseline (rerun)"
+
+
+def load(path: Path):
+    df = ok_rows(load_results(path))
+    df = df[df["method"] == "tsreprog"].copy()
+    df["n_iter"] = df["n_iter"].astype(float)
+    df["fit_seconds"] = df["fit_seconds"].astype(float)
+    return df.set_index(["dataset", "seed"]).sort_index()
+
+
+def main() -> None:
+    runs = {name: load(path) for name, path in RUNS.items() if path.is_dir()}
+    ref = runs[REFERENCE]
+    committed = runs["baseline (committed, accuracy_v2)"]
+    rows = []
+    for name, df in runs.items():
+        seed_means = df.groupby("seed")["accuracy"].mean()
+        common = ref.index.intersection(df.index)
+        cells = win_tie_loss(df.loc[common, "accuracy"], ref.loc[common, "accuracy"])
+        c_common = committed.index.intersection(df.index)
+        cells_c = win_tie_loss(df.loc[c_common, "accuracy"], committed.loc[c_common, "accuracy"])
+        per_ds = df.groupby("dataset")["accuracy"].mean()
+        ref_ds = ref.loc[common].groupby("dataset")["accuracy"].mean()
+        ds = win_tie_loss(per_ds.loc[ref_ds.index], ref_ds)
+        rows.append(
+            [
+                name,
+                len(df),
+                fmt_pct(df["accuracy"].mean()),
+                " / ".join(fmt_pct(v) for v in seed_means),
+                f"{100 * (seed_means.max() - seed_means.min()):.2f}",
+                "/".join(map(str, cells)),
+                "/".join(map(str, ds)),
+                "/".join(map(str, cells_c)),
+                f"{df['n_iter'].mean():.1f}",
+                f"{df['fit_seconds'].sum():.0f}",
+                f"{df['fit_seconds'].mean():.2f}",
+            ]
+        )
+    print(
+        md_table(
+            [
+                "run",
+                "cells",
+                "mean acc %",
+                "seed 0 / 1 / 2 mean %",
+                "seed spread (max-min) pts",
+                "W/T/L vs rerun baseline, cells",
+                "W/T/L vs rerun baseline, dataset means",
+                "W/T/L vs committed baseline, cells",
+                "mean epochs (n_iter)",
+                "total fit s",
+                "mean fit s",
+            ],
+            rows,
+        )
+    )
+    same = np.round(ref["accuracy"], 6).eq(np.round(committed.loc[ref.index, "accuracy"], 6))
+    print(
+        f"\nrerun baseline vs committed baseline: {int(same.sum())} of {len(same)} cells "
+        "with the same accuracy; mean n_iter "
+        f"{ref['n_iter'].mean():.1f} vs {committed.loc[ref.index, 'n_iter'].mean():.1f}"
+    )
+    print()
+    tables = {
+        name: accuracy_table(df.reset_index(), "method")["tsreprog"] for name, df in runs.items()
+    }
+    epochs = {name: df.groupby("dataset")["n_iter"].mean() for name, df in runs.items()}
+    names = list(runs)
+    body = []
+    for d in tables[REFERENCE].index:
+        line = [d]
+        for n in names:
+            line += [fmt_pct(tables[n].get(d, np.nan)), f"{epochs[n].get(d, np.nan):.1f}"]
+        body.append(line)
+    head = ["dataset"] + [f"{h} {n}" for n in names for h in ("acc %", "epochs")]
+    print(md_table(head, body))
+    for n in names:
+        if n.startswith("candidate"):
+            o = outcomes(tables[n].loc[tables[REFERENCE].index], tables[REFERENCE])
+            print(f"\n{n}: per-dataset outcome vs rerun baseline {o.tolist()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -100,10 +100,19 @@ def main() -> None:
         body.append(line)
     head = ["dataset"] + [f"{h} {n}" for n in names for h in ("acc %", "epochs")]
     print(md_table(head, body))
+    ref_seeds = ref.groupby("seed")["accuracy"].mean()
+    print(f"\nrerun baseline: std of the 3 seed means {100 * ref_seeds.std(ddof=1):.2f} pts")
     for n in names:
         if n.startswith("candidate"):
             o = outcomes(tables[n].loc[tables[REFERENCE].index], tables[REFERENCE])
             print(f"\n{n}: per-dataset outcome vs rerun baseline {o.tolist()}")
+            diff = runs[n].groupby("seed")["accuracy"].mean() - ref_seeds
+            print(
+                f"{n}: seed-mean difference vs rerun baseline (seeds 0, 1, 2) "
+                + ", ".join(f"{100 * v:+.2f}" for v in diff)
+                + f" pts; mean {100 * diff.mean():+.2f}; fit time "
+                f"{100 * (runs[n]['fit_seconds'].sum() / ref['fit_seconds'].sum() - 1):+.0f} %"
+            )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         with a warning when a class has too few series to split.
     patience : int or None, default=20
         Stop after this many epochs without improvement (of validation loss, or training loss
-        without a validation split); ``None`` runs all epochs.
+        without a validation split); ``None`` runs all epochs (``loss_floor`` included).
     loss_floor : float > 0 or None, default=0.01
         Without a validation split only: also stop once the epoch's mean training loss has
         stayed below ``loss_floor`` for 5 consecutive epochs. The training series are then

@@ -22,6 +22,8 @@ RUNS = {
     "baseline (rerun)": HERE / "baseline",
 }
 RUNS.update({f"candidate {p.name}": p for p in sorted(HERE.glob("floor*")) if p.is_dir()})
+#: the check on suites/dev16.txt (seed 0): today's rule, then the new default
+DEV16 = {"today's rule": HERE / "dev16_baseline", "loss_floor=0.01": HERE / "dev16_floor0.01"}
 REFERENCE = "baseline (rerun)"
 
 
@@ -113,6 +115,46 @@ def main() -> None:
                 + f" pts; mean {100 * diff.mean():+.2f}; fit time "
                 f"{100 * (runs[n]['fit_seconds'].sum() / ref['fit_seconds'].sum() - 1):+.0f} %"
             )
+
+    dev16()
+
+
+def dev16() -> None:
+    if not all(p.is_dir() for p in DEV16.values()):
+        return
+    (a, b) = (load(p).xs(0, level="seed") for p in DEV16.values())
+    b = b.loc[a.index]
+    body = [
+        [
+            d,
+            int(a.loc[d, "n_train"]),
+            fmt_pct(a.loc[d, "accuracy"]),
+            fmt_pct(b.loc[d, "accuracy"]),
+            int(a.loc[d, "n_iter"]),
+            int(b.loc[d, "n_iter"]),
+            f"{a.loc[d, 'fit_seconds']:.1f}",
+            f"{b.loc[d, 'fit_seconds']:.1f}",
+        ]
+        for d in a.index
+    ]
+    body.append(
+        [
+            "**mean / total**",
+            "",
+            fmt_pct(a["accuracy"].mean()),
+            fmt_pct(b["accuracy"].mean()),
+            f"{a['n_iter'].mean():.1f}",
+            f"{b['n_iter'].mean():.1f}",
+            f"{a['fit_seconds'].sum():.0f}",
+            f"{b['fit_seconds'].sum():.0f}",
+        ]
+    )
+    print("\ndev16, seed 0:\n")
+    head = ["dataset", "n_train", "acc % today", "acc % floor", "epochs today"]
+    head += ["epochs floor", "fit s today", "fit s floor"]
+    print(md_table(head, body))
+    wtl = win_tie_loss(b["accuracy"], a["accuracy"])
+    print(f"\ndev16 seed 0, loss_floor=0.01 vs today's rule: W/T/L {'/'.join(map(str, wtl))}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -75,6 +75,35 @@ def test_early_stopping_stops(toy_series):
     X, y = toy_series
     clf = fast(epochs=200, lr=1e-9, patience=2).fit(X, y)
     assert clf.n_iter_ < 200
+
+
+def test_loss_floor_stops_once_the_training_loss_is_near_zero(toy_series):
+    X, y = toy_series
+    assert ReprogramClassifier().loss_floor == 0.01  # the default
+    # the linear mapping lets the tiny backbone fit the toy series exactly
+    today = fast(epochs=80, mapping="linear", patience=20, loss_floor=None).fit(X, y)
+    floored = fast(epochs=80, mapping="linear", patience=20, loss_floor=0.01).fit(X, y)
+    assert min(today.history_["train_loss"]) < 0.01  # the toy fit does reach ~0
+    assert floored.n_iter_ < today.n_iter_
+    assert max(floored.history_["train_loss"][-5:]) < 0.01
+    # same trajectory up to the stop: the rule only ends the loop earlier
+    n = floored.n_iter_
+    assert floored.history_["train_loss"] == today.history_["train_loss"][:n]
+
+
+def test_loss_floor_does_not_change_a_fit_with_a_validation_split(toy_series):
+    X, y = toy_series
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 30 epochs may end on the best
+        fits = [
+            fast(
+                epochs=30, mapping="linear", patience=5, validation_fraction=0.25, loss_floor=f
+            ).fit(X, y)
+            for f in (None, 0.01)
+        ]
+    assert fits[0].history_ == fits[1].history_
+    assert fits[0].best_epoch_ == fits[1].best_epoch_
+    np.testing.assert_array_equal(fits[0].theta_, fits[1].theta_)
 
 
 def test_validation_falls_back_with_a_warning_when_classes_are_tiny():
@@ -270,6 +299,7 @@ def test_v2s_paper_settings():
     assert p["placement"] == "pad" and p["dropout"] == 0.4 and p["l2"] == 0.05
     assert p["mapping__assignment"] == "ordered" and p["lr_schedule"] == "v2s"
     assert p["backbone"] == "tiny-test"
+    assert p["patience"] is None and p["loss_floor"] is None
 
 
 def test_pipeline_grid_search_and_cross_validation(toy_series):

@@ -47,6 +47,61 @@ def test_train_loop_restores_the_best_epoch_and_stops_early():
     torch.testing.assert_close(model.weight, snapshots[2])
 
 
+def _scripted_fit(losses, **kw):
+    """train_loop over one batch per epoch whose training loss is read from ``losses``."""
+    model = torch.nn.Linear(3, 2)
+    values = iter(losses)
+    return train_loop(
+        model,
+        lambda idx: torch.tensor(next(values)),  # no grad: the "step" set nothing to update
+        4,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        epochs=len(losses),
+        batch_size=4,
+        generator=torch.Generator().manual_seed(0),
+        **kw,
+    )
+
+
+# a training loss that reaches ~0 and keeps shrinking by 30 % an epoch: every step is still
+# worth more than tol=1e-4 long after the fit stopped changing (the cost issue's GunPoint)
+NEAR_ZERO = [0.6 * 0.7**k for k in range(60)]
+
+
+def test_loss_floor_stops_a_fit_whose_training_loss_reaches_zero():
+    plain = _scripted_fit(NEAR_ZERO, patience=20)
+    floored = _scripted_fit(NEAR_ZERO, patience=20, loss_floor=0.01)
+    first_below = next(i for i, v in enumerate(NEAR_ZERO) if v < 0.01) + 1  # 1-based epoch
+    assert len(plain.history["epoch"]) > 40  # today's rule: the tiny gains keep resetting it
+    assert floored.stopped_early
+    assert floored.history["epoch"][-1] == first_below + 4  # 5 epochs in a row below 0.01
+    assert floored.best_epoch == first_below + 4  # still the lowest loss so far
+    # patience=None still runs every epoch
+    assert len(_scripted_fit(NEAR_ZERO, patience=None, loss_floor=0.01).history["epoch"]) == 60
+
+
+def test_loss_floor_counts_consecutive_epochs_only():
+    losses = [0.5, 0.005, 0.005, 0.02] + [0.005] * 10
+    res = _scripted_fit(losses, patience=20, loss_floor=0.01, floor_epochs=3)
+    assert res.history["epoch"][-1] == 7  # the counter restarts after epoch 4
+
+
+def test_loss_floor_leaves_the_validation_path_unchanged():
+    # validation loss improves until epoch 30, then not: patience ends both runs at epoch 50,
+    # although the training loss has been below the floor since epoch 13
+    val_losses = [1.0 - 0.01 * k for k in range(30)] + [0.9] * 30
+    runs = []
+    for floor in (None, 0.01):
+        val = iter(val_losses)
+        runs.append(
+            _scripted_fit(
+                NEAR_ZERO, patience=20, evaluate=lambda v=val: (next(v), 0.5), loss_floor=floor
+            )
+        )
+    assert runs[0].history == runs[1].history and runs[1].history["epoch"][-1] == 50
+    assert runs[0].best_epoch == runs[1].best_epoch == 30
+
+
 def test_non_finite_loss_is_a_clear_error():
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)

@@ -224,6 +224,7 @@ class BaseReprogrammer(BaseEstimator):
                 generator=torch.Generator().manual_seed(torch_seed),
                 evaluate=None if va is None else evaluate,
                 patience=self.patience,
+                loss_floor=self.loss_floor,
                 scheduler=sched,
                 verbose=bool(self.verbose),
                 desc="ReprogramClassifier",

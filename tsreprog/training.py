@@ -167,6 +167,8 @@ def train_loop(
     evaluate: Callable[[], tuple[float, float]] | None = None,
     patience: int | None = None,
     tol: float = 1e-4,
+    loss_floor: float | None = None,
+    floor_epochs: int = 5,
     scheduler=None,
     scheduler_per: str = "step",
     verbose: bool = False,
@@ -198,6 +200,15 @@ def train_loop(
         Without it, selection uses the epoch's mean training loss.
     patience : int or None
         Stop after this many epochs without a ``tol`` improvement of the selection score.
+    tol : float
+        Smallest decrease of the selection score that counts as an improvement (absolute).
+    loss_floor : float or None
+        Only without ``evaluate`` and with ``patience``: also stop once the epoch's mean
+        training loss has stayed below ``loss_floor`` for ``floor_epochs`` consecutive epochs.
+        Near zero the training loss keeps falling by small amounts that reset the ``tol``
+        counter (0.0010 -> 0.0008) while the fit no longer changes; ``None`` disables it.
+    floor_epochs : int
+        Consecutive epochs below ``loss_floor`` before stopping.
     scheduler : optional learning-rate scheduler, stepped per ``"step"`` or ``"epoch"``.
     verbose : bool
         Show a tqdm progress bar over epochs.
@@ -227,6 +238,13 @@ def train_loop(
     if best_state is None:
         best_state = _trainable_state(model)
     since_best = len(hist["epoch"]) - res.best_epoch if res.best_epoch else 0
+    watch_floor = loss_floor is not None and evaluate is None and patience is not None
+    below = 0  # consecutive epochs, up to the last one, with training loss below loss_floor
+    if watch_floor:
+        for value in reversed(hist["train_loss"]):
+            if value >= loss_floor:
+                break
+            below += 1
     bar = tqdm(
         range(start_epoch, epochs), desc=desc, disable=not verbose, unit="epoch", leave=False
     )
@@ -282,7 +300,9 @@ def train_loop(
             bar.set_postfix(postfix)
             if on_epoch_end is not None:
                 on_epoch_end(epoch + 1, best_state, res)
-            if patience is not None and since_best >= patience:
+            if watch_floor:
+                below = below + 1 if hist["train_loss"][-1] < loss_floor else 0
+            if patience is not None and (since_best >= patience or below >= floor_epochs):
                 res.stopped_early = True
                 break
     finally:

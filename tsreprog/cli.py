@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the full traceback of an error (also: environment TSREPROG_DEBUG=1)",
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     f = sub.add_parser("fit", help="fit ReprogramClassifier on one UCR dataset, report accuracy")
     f.add_argument("--dataset", default="GunPoint")

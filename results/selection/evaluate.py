@@ -40,7 +40,7 @@ def main() -> None:
         classes = np.asarray(rep.classes).astype(str)
         vote = classes[np.argmax(rep.proba + am.proba, axis=1)]
 
-        def acc(c):
+        def acc(c, y=y):
             return float(np.mean(np.asarray(c.y_pred).astype(str) == y))
 
         choice = json.loads(rec.get("best_params") or "{}").get("placement", "(none: no CV)")

@@ -3,7 +3,8 @@
 
 Usage, after the ``tsreprog bench`` run of ``README.md`` here::
 
-    python results/selection/evaluate.py    # prints the tables, writes table.md
+    python results/selection/evaluate.py          # devsmall: prints the tables, writes table.md
+    python results/selection/evaluate.py dev16    # dev16, seed 0: writes table_dev16.md
 """
 
 import json
@@ -108,5 +109,54 @@ def main() -> None:
     (HERE / "table.md").write_text(text)
 
 
+def dev16() -> None:
+    """Seed 0 on ``suites/dev16.txt``: CV against tiling under the same defaults
+    (``../early_stop/dev16_floor0.01``), the soft vote (``../accuracy_v2/dev16_views``, made
+    before ``loss_floor`` became the default) and MiniRocket (``../dev16``)."""
+    runs = {
+        "repeat (loss_floor=0.01)": (HERE.parent / "early_stop" / "dev16_floor0.01", "tsreprog"),
+        "tsreprog-cv": (HERE / "dev16", "tsreprog-cv"),
+        "soft vote repeat+am (no loss_floor)": (V2 / "dev16_views", "tsreprog-views"),
+        "MiniRocket": (HERE.parent / "dev16", "minirocket"),
+    }
+    cols, fits = {}, {}
+    for name, (out, method) in runs.items():
+        df = load_results(out)
+        df = df[(df.method == method) & (df.seed == 0) & (df.status == "ok")]
+        cols[name] = df.set_index("dataset").accuracy
+        fits[name] = df.fit_seconds.mean()
+    per = pd.DataFrame(cols).dropna()
+    choices = {}
+    for d in per.index:
+        rec, _ = _cell(HERE / "dev16", "tsreprog-cv", d, 0)
+        choices[d] = json.loads(rec.get("best_params") or "{}").get("placement", "(none)")
+    base = "repeat (loss_floor=0.01)"
+    lines = [
+        f"dev16, seed 0, {len(per)} datasets; test accuracy %",
+        "",
+        "| method | mean % | W/T/L vs repeat | mean fit s (runs on different days) |",
+        "|---|---|---|---|",
+    ]
+    for col in per.columns:
+        w, t, loss = win_tie_loss(per[col], per[base])
+        lines.append(f"| {col} | {100 * per[col].mean():.2f} | {w}/{t}/{loss} | {fits[col]:.1f} |")
+    lines += [
+        "",
+        "CV's choices: "
+        + ", ".join(f"{k} {v}" for k, v in pd.Series(choices).value_counts().items()),
+        "",
+        "| dataset | " + " | ".join(per.columns) + " | choice |",
+        "|---|" + "---|" * (len(per.columns) + 1),
+    ]
+    for name, row in per.iterrows():
+        vals = " | ".join(f"{100 * v:.1f}" for v in row)
+        lines.append(f"| {name} | {vals} | {choices[name]} |")
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    (HERE / "table_dev16.md").write_text(text)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    dev16() if sys.argv[1:] == ["dev16"] else main()

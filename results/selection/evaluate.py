@@ -5,6 +5,7 @@ Usage, after the ``tsreprog bench`` run of ``README.md`` here::
 
     python results/selection/evaluate.py          # devsmall: prints the tables, writes table.md
     python results/selection/evaluate.py dev16    # dev16, seed 0: writes table_dev16.md
+    python results/selection/evaluate.py dev16-seeds  # dev16, 3 seeds: table_dev16_3seeds.md
 """
 
 import json
@@ -156,7 +157,42 @@ def dev16() -> None:
     (HERE / "table_dev16.md").write_text(text)
 
 
+def dev16_seeds() -> None:
+    """3 seeds on ``suites/dev16.txt``: CV and tiling fitted in one run (``dev16/``), the soft
+    vote of ``../accuracy_v2/dev16_views`` (previous defaults) beside them."""
+    df = load_results(HERE / "dev16")
+    df = df[df.status == "ok"]
+    vote = load_results(V2 / "dev16_views")
+    vote = vote[vote.status == "ok"]
+    acc = df.pivot_table(index=["dataset", "seed"], columns="method", values="accuracy")
+    acc["soft vote (previous defaults)"] = vote.set_index(["dataset", "seed"]).accuracy
+    acc = acc.dropna()
+    per = acc.groupby("dataset").mean()
+    by_seed = acc.groupby("seed").mean()
+    fit = df.groupby("method").fit_seconds.mean()
+    lines = [
+        f"dev16, {per.shape[0]} datasets x {acc.index.get_level_values('seed').nunique()} "
+        "seeds; test accuracy %",
+        "",
+        "| method | mean % | per-seed means | W/T/L vs tsreprog (dataset means) | mean fit s |",
+        "|---|---|---|---|---|",
+    ]
+    for col in per.columns:
+        w, t, loss = win_tie_loss(per[col], per["tsreprog"])
+        seeds = ", ".join(f"{100 * v:.2f}" for v in by_seed[col])
+        secs = f"{fit[col]:.1f}" if col in fit else "(other run)"
+        lines.append(f"| {col} | {100 * per[col].mean():.2f} | {seeds} | {w}/{t}/{loss} | {secs} |")
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    (HERE / "table_dev16_3seeds.md").write_text(text)
+
+
 if __name__ == "__main__":
     import sys
 
-    dev16() if sys.argv[1:] == ["dev16"] else main()
+    if sys.argv[1:] == ["dev16"]:
+        dev16()
+    elif sys.argv[1:] == ["dev16-seeds"]:
+        dev16_seeds()
+    else:
+        main()

@@ -172,29 +172,39 @@ _REPORT = """<script>window.addEventListener("load", () => {
 });</script>"""
 
 
+def _probe(page: Path, script: str, args: list[str], timeout: int, text: bool):
+    """Run headless Chromium on a copy of ``page`` with ``script`` before ``</body>``.
+
+    The copy lies beside the page (so its relative assets resolve) and is removed afterwards.
+    """
+    exe = chromium()
+    if exe is None:
+        raise RuntimeError("no chromium executable (apt-get install chromium)")
+    probe = page.with_name(f"_probe_{page.name}")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"))
+    try:
+        return subprocess.run(
+            [exe, *_BASE, "--virtual-time-budget=10000", *args, probe.as_uri()],
+            capture_output=True,
+            text=text,
+            timeout=timeout,
+            check=not text,
+        )
+    finally:
+        probe.unlink()
+
+
 def browser_problems(site: Path, pages=None, timeout=120) -> list[str]:
     """Render each page (default: those of :data:`SCREENSHOTS`) in headless Chromium; report
     pages whose images did not all load."""
     pages = SCREENSHOTS.values() if pages is None else pages
-    exe = chromium()
-    if exe is None:
+    if chromium() is None:
         return ["no chromium executable (apt-get install chromium)"]
     problems = []
     for rel in sorted({r.split("#")[0] for r in pages}):
-        page = site / rel
-        # a copy beside the page (same relative assets) that writes its images' sizes into
-        # the DOM once loaded; --dump-dom prints that DOM
-        probe = page.with_name(f"_probe_{page.name}")
-        probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _REPORT + "</body>"))
-        try:
-            out = subprocess.run(
-                [exe, *_BASE, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            ).stdout
-        finally:
-            probe.unlink()
+        # the probe script writes the images' sizes into the DOM once loaded; --dump-dom
+        # prints that DOM
+        out = _probe(site / rel, _REPORT, ["--dump-dom"], timeout, text=True).stdout
         found = re.search(r'data-image-sizes="([^"]*)"', out)
         if found is None:
             problems.append(f"{rel}: Chromium rendered no DOM (or the page never loaded)")
@@ -212,15 +222,12 @@ def image_count(site: Path, rel: str) -> int:
 
 def screenshot(site: Path, rel: str, out: Path, size=(1280, 1600), timeout=120) -> Path:
     """A PNG of ``site/rel`` as headless Chromium draws it at ``size`` (width, height);
-    ``rel`` may end in ``#anchor``: the picture then starts there (a script in a copy of the
-    page removes the content before the anchor's block; scrolling, by a URL fragment or
+    ``rel`` may end in ``#anchor``: the picture then starts there (a script in the page's
+    copy removes the content before the anchor's block; scrolling, by a URL fragment or
     ``scrollIntoView``, gave blank pictures in headless Chromium)."""
-    exe = chromium()
-    if exe is None:
-        raise RuntimeError("no chromium executable (apt-get install chromium)")
+    from tsreprog._io import atomic_write
+
     path, _, anchor = rel.partition("#")
-    page = site / path
-    probe = page.with_name(f"_shot_{page.name}")
     scroll = (
         "<script>document.addEventListener('DOMContentLoaded', () => {"
         f"  let block = document.getElementById({json.dumps(anchor)});"
@@ -231,27 +238,11 @@ def screenshot(site: Path, rel: str, out: Path, size=(1280, 1600), timeout=120) 
         if anchor
         else ""
     )
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", scroll + "</body>"))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            shot = Path(tmp) / "shot.png"
-            subprocess.run(
-                [
-                    exe,
-                    *_BASE,
-                    f"--window-size={size[0]},{size[1]}",
-                    "--virtual-time-budget=10000",
-                    f"--screenshot={shot}",
-                    probe.as_uri(),
-                ],
-                capture_output=True,
-                timeout=timeout,
-                check=True,
-            )
-            shutil.move(shot, out)  # written whole, then moved into place
-    finally:
-        probe.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        shot = Path(tmp) / "shot.png"
+        args = [f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}"]
+        _probe(site / path, scroll, args, timeout, text=False)
+        atomic_write(out, lambda f: f.write(shot.read_bytes()))
     return out
 
 

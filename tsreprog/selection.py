@@ -16,7 +16,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -173,7 +173,7 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             refit=False,
             error_score="raise",
         )
-        search.fit(_take(X, rows), y_arr[rows])
+        search.fit(_safe_indexing(X, rows), y_arr[rows])  # arrays, frames, lists of series
         best = clone(base).set_params(**search.best_params_).fit(X, y)
         self._set_fitted(
             best, search.best_params_, search.best_score_, search.cv_results_, len(rows), n_splits
@@ -208,10 +208,3 @@ class ReprogramClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """Log-probabilities, (n_series, n_classes), from :attr:`best_estimator_`."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict_log_proba(X)
-
-
-def _take(X, rows: np.ndarray):
-    """Rows of any input ReprogramClassifier takes (arrays, frames, lists of series)."""
-    from sklearn.utils import _safe_indexing
-
-    return _safe_indexing(X, rows)

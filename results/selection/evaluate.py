@@ -26,6 +26,29 @@ def _cell(out, method, dataset, seed):
     return read_cell(path) if path.is_file() else (None, None)
 
 
+def _choice(rec: dict, none: str) -> str:
+    """The placement a ``tsreprog-cv`` cell chose (its record's ``best_params``)."""
+    return json.loads(rec.get("best_params") or "{}").get("placement", none)
+
+
+def _per_dataset(per: pd.DataFrame, choices, label: str) -> list[str]:
+    """Markdown rows: one per dataset, its accuracies (%) and CV's choice(s)."""
+    lines = [
+        "| dataset | " + " | ".join(per.columns) + f" | {label} |",
+        "|---|" + "---|" * (len(per.columns) + 1),
+    ]
+    for name, row in per.iterrows():
+        vals = " | ".join(f"{100 * v:.1f}" for v in row)
+        lines.append(f"| {name} | {vals} | {choices[name]} |")
+    return lines
+
+
+def _emit(lines: list[str], name: str) -> None:
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    (HERE / name).write_text(text)
+
+
 def main() -> None:
     rows = []
     sel = load_results(HERE / "devsmall")
@@ -33,9 +56,8 @@ def main() -> None:
     for _, r in sel.iterrows():
         d, s = r.dataset, int(r.seed)
         rec, cv = _cell(HERE / "devsmall", "tsreprog-cv", d, s)
-        _, rep = _cell(V2 / "repeat", "tsreprog", d, s)
+        rec_rep, rep = _cell(V2 / "repeat", "tsreprog", d, s)
         rec_am, am = _cell(V2 / "am", "tsreprog", d, s)
-        rec_rep, _ = _cell(V2 / "repeat", "tsreprog", d, s)
         if rep is None or am is None:
             continue
         y = np.asarray(rep.y_true).astype(str)
@@ -45,7 +67,7 @@ def main() -> None:
         def acc(c, y=y):
             return float(np.mean(np.asarray(c.y_pred).astype(str) == y))
 
-        choice = json.loads(rec.get("best_params") or "{}").get("placement", "(none: no CV)")
+        choice = _choice(rec, "(none: no CV)")
         rows.append(
             {
                 "dataset": d,
@@ -98,16 +120,9 @@ def main() -> None:
         "",
         "Per dataset (mean over seeds, %; CV's choices per seed):",
         "",
-        "| dataset | " + " | ".join(per.columns) + " | choices |",
-        "|---|" + "---|" * (len(per.columns) + 1),
     ]
     choices = df.groupby("dataset").choice.apply(lambda c: ", ".join(c))
-    for name, row in per.iterrows():
-        vals = " | ".join(f"{100 * v:.1f}" for v in row)
-        lines.append(f"| {name} | {vals} | {choices[name]} |")
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    (HERE / "table.md").write_text(text)
+    _emit(lines + _per_dataset(per, choices, "choices"), "table.md")
 
 
 def dev16() -> None:
@@ -130,7 +145,7 @@ def dev16() -> None:
     choices = {}
     for d in per.index:
         rec, _ = _cell(HERE / "dev16", "tsreprog-cv", d, 0)
-        choices[d] = json.loads(rec.get("best_params") or "{}").get("placement", "(none)")
+        choices[d] = _choice(rec, "(none)")
     base = "repeat (loss_floor=0.01)"
     lines = [
         f"dev16, seed 0, {len(per)} datasets; test accuracy %",
@@ -146,15 +161,8 @@ def dev16() -> None:
         "CV's choices: "
         + ", ".join(f"{k} {v}" for k, v in pd.Series(choices).value_counts().items()),
         "",
-        "| dataset | " + " | ".join(per.columns) + " | choice |",
-        "|---|" + "---|" * (len(per.columns) + 1),
     ]
-    for name, row in per.iterrows():
-        vals = " | ".join(f"{100 * v:.1f}" for v in row)
-        lines.append(f"| {name} | {vals} | {choices[name]} |")
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    (HERE / "table_dev16.md").write_text(text)
+    _emit(lines + _per_dataset(per, choices, "choice"), "table_dev16.md")
 
 
 def dev16_seeds() -> None:
@@ -182,9 +190,7 @@ def dev16_seeds() -> None:
         seeds = ", ".join(f"{100 * v:.2f}" for v in by_seed[col])
         secs = f"{fit[col]:.1f}" if col in fit else "(other run)"
         lines.append(f"| {col} | {100 * per[col].mean():.2f} | {seeds} | {w}/{t}/{loss} | {secs} |")
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    (HERE / "table_dev16_3seeds.md").write_text(text)
+    _emit(lines, "table_dev16_3seeds.md")
 
 
 if __name__ == "__main__":

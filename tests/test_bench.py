@@ -12,6 +12,7 @@ import pytest
 
 from tsreprog import ReprogramClassifier, bench
 from tsreprog.data.ucr import load_dataset, read_suite, read_ucr_file
+from tsreprog.mappings import get_mapping
 from tsreprog.results import cell_path, read_cell
 
 TINY = {"backbone": "tiny-test", "epochs": 1}
@@ -239,13 +240,19 @@ def test_resume_refuses_rows_made_under_other_defaults(tmp_path):
     bench.run_bench(seeds=1, **kw)
     path = cell_path(out, "tsreprog", "Tiny", 0)
     full = json.loads(read_cell(path)[0]["estimator_params"])
-    default = ReprogramClassifier().mapping
-    assert full["mapping"] == default and "random_state" not in full
-    assert full["epochs"] == TINY["epochs"]
+    # a stage given by name is recorded with its configuration
+    default = get_mapping(ReprogramClassifier().mapping)
+    assert full["mapping"] == {"name": default.name, **default.get_params()}
+    assert "random_state" not in full and full["epochs"] == TINY["epochs"]
     # pretend the cell was made when the default mapping was another one
-    other = "ordered" if default != "ordered" else "linear"
+    other = "ordered" if default.name != "ordered" else "linear"
     _amend_meta(path, estimator_params=json.dumps({**full, "mapping": other}, sort_keys=True))
-    with pytest.raises(ValueError, match=rf"mapping: '{other}' -> '{default}'.*another --out"):
+    with pytest.raises(ValueError, match=rf"mapping: '{other}' -> .*another --out"):
+        bench.run_bench(seeds=1, **kw)
+    # or when the entry's own default was another one (the name alone would hide it)
+    changed = {**full["mapping"], "layer": "changed"}
+    _amend_meta(path, estimator_params=json.dumps({**full, "mapping": changed}, sort_keys=True))
+    with pytest.raises(ValueError, match=r"mapping: \{'layer': 'changed'.*another --out"):
         bench.run_bench(seeds=1, **kw)
     # a cell converted from a file made before the column existed resumes (nothing to compare)
     _amend_meta(path, estimator_params="")
@@ -341,7 +348,7 @@ def test_the_views_method_is_the_soft_vote_of_its_two_members(tmp_path):
     est = bench.REGISTRY["tsreprog-views"].build(TINY, 3)
     assert [m.placement for _, m in est.estimators] == ["repeat", "am"]
     full = json.loads(bench.REGISTRY["tsreprog-views"].estimator_params(TINY))
-    assert [m["placement"] for _, m in full["estimators"]] == ["repeat", "am"]
+    assert [m["placement"]["name"] for _, m in full["estimators"]] == ["repeat", "am"]
     assert full["estimators"][0][1]["lr"] == ReprogramClassifier().lr  # defaults recorded
     assert cases.proba.shape == (8, 2)
 

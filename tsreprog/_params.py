@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "UsageError",
+    "expand_stages",
     "json_value",
     "params_json",
     "parse_set",
@@ -76,19 +77,37 @@ def as_namespace(args, add_arguments, prog: str):
     return parser.parse_args(None if args is None else list(args))
 
 
+def expand_stages(params: dict) -> dict:
+    """``params`` with a stage given by name (``placement="repeat"``, ``mapping="linear"``)
+    replaced by that entry's configuration ``{"name", **params}``, so that a record shows what
+    the name meant when it was written (a changed default of an entry is then visible)."""
+    from tsreprog.mappings import get_mapping
+    from tsreprog.placements import get_placement
+
+    out = dict(params)
+    for key, get in (("placement", get_placement), ("mapping", get_mapping)):
+        if isinstance(out.get(key), str):
+            try:
+                out[key] = json_value(get(out[key]))
+            except ValueError:  # not a registered name: record it as given
+                pass
+    return out
+
+
 def json_value(obj):
     """``json.dumps`` default: a configured stage (placement, mapping) as ``{"name", **params}``,
-    an estimator as ``{"class", **params}`` (every parameter, defaults included), anything
-    else as its ``str``."""
+    an estimator as ``{"class", **params}`` (every parameter, defaults included, stages given
+    by name expanded to their configuration), anything else as its ``str``."""
     if hasattr(obj, "get_params") and getattr(obj, "name", None):
         return {"name": obj.name, **obj.get_params(deep=False)}
     if hasattr(obj, "get_params"):  # an estimator inside another (an ensemble's members)
-        return {"class": type(obj).__name__, **obj.get_params(deep=False)}
+        return {"class": type(obj).__name__, **expand_stages(obj.get_params(deep=False))}
     return str(obj)
 
 
 def params_json(estimator) -> str:
-    """Every constructor parameter of ``estimator``, defaults included, as JSON.
+    """Every constructor parameter of ``estimator``, defaults included, as JSON; a stage given
+    by name is recorded with its configuration (:func:`expand_stages`).
 
     What a resumed benchmark or study compares (``params`` records only the ``--set``
     overrides, so a changed default would be invisible in it). ``random_state`` (the cell's
@@ -96,7 +115,7 @@ def params_json(estimator) -> str:
     """
     import json
 
-    full = estimator.get_params(deep=False)
+    full = expand_stages(estimator.get_params(deep=False))
     full.pop("random_state", None)
     return json.dumps(full, sort_keys=True, default=json_value)
 

@@ -131,7 +131,7 @@ class BaseReprogrammer(BaseEstimator):
     def _initialize_stages(self, cfg, n_classes: int) -> tuple[Placement, Mapping]:
         """This fit's placement and mapping, checked against the backbone and each other."""
         mapping = clone(get_mapping(self.mapping))
-        mapping.check(cfg.num_classes, n_classes)
+        mapping.check(cfg.output_width(mapping.reads()), n_classes)
         if not (self.reprogram or self.finetune or mapping.trains):
             raise ValueError(
                 "nothing to train: reprogram=False and finetune=False with a many-to-one "
@@ -172,8 +172,11 @@ class BaseReprogrammer(BaseEstimator):
         def scores(kind: str) -> np.ndarray:
             return inference.assignment_scores(kind, source_side, placed, occ, y, n_classes, device)
 
-        mp = mapping.build(bb.cfg.num_classes, n_classes, rng=rng, generator=gen, scores=scores)
-        return ReprogrammedModel(rep, bb, mp.to(device), finetune=self.finetune)
+        layer = mapping.reads()
+        mp = mapping.build(
+            bb.cfg.output_width(layer), n_classes, rng=rng, generator=gen, scores=scores
+        )
+        return ReprogrammedModel(rep, bb, mp.to(device), finetune=self.finetune, layer=layer)
 
     def _train(self, model, placed, occ, y, tr, va, device, torch_seed):
         """Optimiser, step and loop (``tsreprog.step``, ``tsreprog.training``) on rows ``tr``."""
@@ -255,8 +258,11 @@ class BaseReprogrammer(BaseEstimator):
     def _restore_model(self) -> None:
         """Rebuild the fitted model on the CPU, refusing changed backbone weights."""
         rep, bb = self._initialize_input_side(self.backbone_seed_)
-        mp = self.mapping_.from_state(bb.cfg.num_classes, len(self.classes_), self.mapping_state_)
-        model = ReprogrammedModel(rep, bb, mp, finetune=self.finetune)
+        layer = self.mapping_.reads()
+        mp = self.mapping_.from_state(
+            bb.cfg.output_width(layer), len(self.classes_), self.mapping_state_
+        )
+        model = ReprogrammedModel(rep, bb, mp, finetune=self.finetune, layer=layer)
         sha = state_dict_sha256(model.backbone)
         if sha != self.backbone_sha256_:
             raise ValueError(

@@ -75,15 +75,44 @@ def default_threads(device: torch.device, threads: int | None = None) -> int:
     return torch.get_num_threads() if threads is None else max(1, int(threads))
 
 
+def _padded(x: torch.Tensor, size: int) -> torch.Tensor:
+    """``x`` with its last row repeated up to ``size`` rows."""
+    if len(x) >= size:
+        return x
+    return torch.cat([x, x[-1:].expand(size - len(x), *x.shape[1:])])
+
+
+def _head(out, n: int):
+    """The first ``n`` rows of ``fn``'s output: a tensor, or a dict or tuple of them."""
+    if isinstance(out, dict):
+        return {k: _head(v, n) for k, v in out.items()}
+    if isinstance(out, tuple):
+        return tuple(_head(v, n) for v in out)
+    return out[:n]
+
+
 def map_rows(fn, placed, occupied, device, threads: int | None = None) -> list:
     """``fn(placed_batch, occupied_batch)`` over the rows of placed series, batch by batch on
-    ``device`` (see :func:`batched`); ``threads`` defaults to :func:`default_threads`."""
+    ``device`` (see :func:`batched`); ``threads`` defaults to :func:`default_threads`.
+
+    Every call gets the same number of rows (the last, shorter batch is padded with copies of
+    its last row, and their outputs dropped): BLAS picks its kernels by the number of rows, so
+    a series' result would otherwise depend on how many series it is predicted with, by float32
+    rounding (scikit-learn's ``check_methods_sample_order_invariance``).
+    """
     device = torch.device(device)
-    return batched(
-        lambda sl: fn(placed[sl].to(device), rows(occupied, sl).to(device)),
-        len(placed),
-        threads=default_threads(device, threads),
-    )
+    threads = default_threads(device, threads)
+    step = min(len(placed), THREAD_CHUNK if threads > 1 else PREDICT_BATCH)
+
+    def run(sl):
+        p, o = placed[sl], rows(occupied, sl)
+        n = len(p)
+        if n < step:
+            p = _padded(p, step)
+            o = o if occupied.shape[0] == 1 else _padded(o, step)
+        return _head(fn(p.to(device), o.to(device)), n)
+
+    return batched(run, len(placed), threads=threads)
 
 
 def log_proba(
@@ -161,7 +190,7 @@ def inspect(model, placed, occupied, device) -> dict[str, np.ndarray]:
         logits, extras = model.source_logits(p, o, return_extras=True)
         out = {k: v.double().cpu() for k, v in extras.items()}
         out["source_proba"] = torch.softmax(logits.double(), -1).cpu()
-        out["proba"] = model.mapping(logits).double().exp().cpu()
+        out["proba"] = model.mapping(model.mapping_input(logits, extras)).double().exp().cpu()
         return out
 
     parts = map_rows(run, placed, occupied, device)

@@ -24,9 +24,13 @@ class ReprogrammedModel(nn.Module):
         Frozen here (``requires_grad_(False)``, kept in eval mode by :meth:`train`) unless
         ``finetune``.
     mapping : nn.Module
-        ``source_logits (batch, n_source) -> target log-probs (batch, n_target)``.
+        ``features (batch, width) -> target log-probs (batch, n_target)``, where the features
+        are the backbone's output ``layer``.
     finetune : bool
         Train the backbone's weights too (Yen et al.'s "reprogramming + transfer learning").
+    layer : str
+        The backbone output the mapping reads: ``"logits"`` (the source classes) or a name in
+        the backbone cfg's ``layers`` (:meth:`tsreprog.mappings.Mapping.reads`).
 
     Notes
     -----
@@ -49,8 +53,10 @@ class ReprogrammedModel(nn.Module):
         backbone: AcousticModel,
         mapping: nn.Module,
         finetune: bool = False,
+        layer: str = "logits",
     ) -> None:
         super().__init__()
+        backbone.cfg.output_width(layer)  # a clear error for an output the backbone lacks
         if reprogrammer.window != backbone.cfg.input_samples:
             raise ValueError(
                 f"reprogrammer window {reprogrammer.window} != backbone input "
@@ -60,6 +66,7 @@ class ReprogrammedModel(nn.Module):
         self.backbone = backbone
         self.mapping = mapping
         self.finetune = finetune
+        self.layer = layer
         if not finetune:
             backbone.freeze()
 
@@ -128,6 +135,10 @@ class ReprogrammedModel(nn.Module):
             return logits, extras
         return out
 
+    def mapping_input(self, logits: Tensor, extras: dict | None = None) -> Tensor:
+        """What the mapping reads: the logits, or the ``layer`` among the backbone's extras."""
+        return logits if self.layer == "logits" else extras[self.layer]
+
     def forward(
         self,
         placed: Tensor,
@@ -136,9 +147,14 @@ class ReprogrammedModel(nn.Module):
         fast: bool = True,
         dropout_mask: Tensor | None = None,
     ) -> Tensor:
-        return self.mapping(
-            self.source_logits(placed, occupied, spec, fast, dropout_mask=dropout_mask)
+        if self.layer == "logits":
+            return self.mapping(
+                self.source_logits(placed, occupied, spec, fast, dropout_mask=dropout_mask)
+            )
+        _, extras = self.source_logits(
+            placed, occupied, spec, fast, return_extras=True, dropout_mask=dropout_mask
         )
+        return self.mapping(extras[self.layer])
 
     def count_parameters(self) -> tuple[int, int]:
         """``(trainable, total)`` parameter counts."""

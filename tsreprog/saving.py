@@ -23,7 +23,10 @@ from tsreprog.placements import get_placement
 
 __all__ = ["FORMAT", "load_estimator", "save_estimator"]
 
-FORMAT = "tsreprog-saved-estimator-1"
+FORMAT = "tsreprog-saved-estimator-2"
+#: Formats this version reads. Version 1 recorded a stage given by name as the bare name; a
+#: ``linear`` mapping then always read the source logits.
+_READS = ("tsreprog-saved-estimator-1", FORMAT)
 _CONFIG, _TENSORS = "config.json", "model.safetensors"
 #: fitted attributes kept in config.json (the tensors go to model.safetensors)
 _FITTED = (
@@ -56,6 +59,22 @@ def _labels(classes: np.ndarray) -> dict:
 def _stage(config: dict, get):
     params = dict(config)
     return get(params.pop("name")).set_params(**params)
+
+
+def _from_format_1(config: dict) -> dict:
+    """A version-1 config in today's terms: its ``linear`` mappings read the source logits."""
+    config = json.loads(json.dumps(config))
+
+    def logits(stage):
+        if stage == "linear":
+            return {"name": "linear", "layer": "logits"}
+        if isinstance(stage, dict) and stage.get("name") == "linear":
+            return {"layer": "logits", **stage}
+        return stage
+
+    config["params"]["mapping"] = logits(config["params"]["mapping"])
+    config["mapping_"] = logits(config["mapping_"])
+    return config
 
 
 def save_estimator(est, path: str | os.PathLike) -> Path:
@@ -109,11 +128,13 @@ def load_estimator(cls, path: str | os.PathLike):
             "ReprogramClassifier.save writes)"
         )
     config = json.loads((path / _CONFIG).read_text())
-    if config.get("format") != FORMAT or config.get("class") != cls.__name__:
+    if config.get("format") not in _READS or config.get("class") != cls.__name__:
         raise ValueError(
             f"{path / _CONFIG} is a {config.get('class')!r} saved as {config.get('format')!r}; "
-            f"this tsreprog loads {cls.__name__} saved as {FORMAT!r}"
+            f"this tsreprog loads {cls.__name__} saved as one of {', '.join(_READS)}"
         )
+    if config["format"] == "tsreprog-saved-estimator-1":
+        config = _from_format_1(config)
     tensors = st_load((path / _TENSORS).read_bytes())
     params = dict(config["params"])
     for stage, get in (("placement", get_placement), ("mapping", get_mapping)):

@@ -39,7 +39,8 @@ class TinyNet(nn.Module):
         emb = self.emb((h * scores.unsqueeze(1)).sum(-1))
         logits = self.out(torch.relu(emb))
         if return_extras:
-            return logits, {"attention": scores, "embedding": emb}
+            pooled = torch.cat([h.mean(-1), h.amax(-1)], dim=1)
+            return logits, {"attention": scores, "embedding": emb, "pooled": pooled}
         return logits
 
 
@@ -51,6 +52,7 @@ TINY_CFG = BackboneCfg(
     num_classes=36,
     label_names=SPEECH_COMMANDS_CLASSES,
     frontend={"n_fft": 256, "hop_length": 64, "pad": 96, "n_mels": 16, "f_min": 40.0},
+    layers={"embedding": 8, "pooled": 32},
     license="Apache-2.0",
     origin="random initialisation with a fixed seed; for tests only",
     notes="0.1-s input window, tiny convolutional net: fast, not accurate",

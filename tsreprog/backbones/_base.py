@@ -33,6 +33,10 @@ class BackboneCfg:
     label_names : tuple of str
     frontend : dict
         Keyword arguments of :class:`~tsreprog.frontend.LogMelFrontend`.
+    layers : dict of str to int
+        The network's other outputs that a mapping may read instead of the source logits
+        (``Linear(layer=...)``), by name, with their widths; the network returns them among
+        its extras (``network(logmel, return_extras=True)``).
     license, origin, notes : str
     """
 
@@ -43,6 +47,7 @@ class BackboneCfg:
     num_classes: int
     label_names: tuple[str, ...]
     frontend: dict = field(default_factory=dict)
+    layers: dict = field(default_factory=dict)
     license: str = ""
     origin: str = ""
     notes: str = ""
@@ -53,6 +58,21 @@ class BackboneCfg:
                 f"backbone {self.name!r}: {len(self.label_names)} label names for "
                 f"{self.num_classes} classes"
             )
+
+    def outputs(self) -> dict[str, int]:
+        """Every output a mapping can read, with its width: ``logits`` (the source classes)
+        and the named ``layers``."""
+        return {"logits": self.num_classes, **self.layers}
+
+    def output_width(self, layer: str) -> int:
+        """Width of the output ``layer``; a ``ValueError`` names the outputs there are."""
+        outputs = self.outputs()
+        if layer not in outputs:
+            raise ValueError(
+                f"backbone {self.name!r} has no output {layer!r}; a mapping can read "
+                f"{', '.join(repr(k) for k in outputs)}"
+            )
+        return outputs[layer]
 
 
 def state_dict_sha256(module: nn.Module) -> str:

@@ -101,7 +101,15 @@ class AttRNN(nn.Module):
         emb = self.fc2(torch.relu(self.fc1(context)))
         logits = self.out(emb)
         if return_extras:
-            return logits, {"attention": scores, "embedding": emb}
+            # "pooled": the last BiLSTM's outputs averaged and maximised over time, a summary
+            # of every frame that the query's attention (one weighting) does not keep
+            pooled = torch.cat([h.mean(1), h.amax(1)], dim=1)
+            return logits, {
+                "attention": scores,
+                "embedding": emb,
+                "context": context,
+                "pooled": pooled,
+            }
         return logits
 
 
@@ -113,6 +121,9 @@ ATTRNN_CFG = BackboneCfg(
     num_classes=36,
     label_names=SPEECH_COMMANDS_CLASSES,
     frontend={"n_fft": 1024, "hop_length": 128, "pad": 448, "n_mels": 80, "f_min": 40.0},
+    # embedding: Dense 32 before the head; context: the attention's weighted sum of the last
+    # BiLSTM's outputs; pooled: their mean and maximum over the 125 frames
+    layers={"embedding": 32, "context": 128, "pooled": 256},
     license="Apache-2.0",
     origin="trained by `tsreprog pretrain` on a corpus synthesized with espeak-ng",
     notes="de Andrade et al. 2018 architecture; see pretrained/MODEL_CARD.md",

@@ -1,10 +1,11 @@
 """The mapping contract and its registry.
 
-A mapping turns the backbone's source logits ``(batch, n_source)`` into target
-log-probabilities ``(batch, n_target)``. Each entry is one file in this package: a
-:class:`Mapping` subclass (the configuration, scikit-learn style) decorated with
-:func:`register_mapping`, which builds its ``nn.Module`` once per fit, restores it from its
-saved state, and describes it for plotting.
+A mapping turns one output of the backbone, by default its source logits
+``(batch, n_source)``, into target log-probabilities ``(batch, n_target)``; which output it
+reads is :meth:`Mapping.reads` (the backbone's cfg lists its outputs and their widths).
+Each entry is one file in this package: a :class:`Mapping` subclass (the configuration,
+scikit-learn style) decorated with :func:`register_mapping`, which builds its ``nn.Module``
+once per fit, restores it from its saved state, and describes it for plotting.
 """
 
 from __future__ import annotations
@@ -43,8 +44,14 @@ class Mapping(BaseEstimator):
     trains: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
+    def reads(self) -> str:
+        """The backbone output this mapping reads: ``"logits"`` (its source classes) or the
+        name of a layer in the backbone cfg's ``layers``."""
+        return "logits"
+
     def check(self, n_source: int, n_target: int) -> None:
-        """Validate the parameters against the backbone's and the task's class counts."""
+        """Validate the parameters against the width of the output read (``n_source``) and
+        the task's class count."""
         self._validate_params()
 
     def build(

@@ -1,4 +1,4 @@
-"""``linear``: a trained ``Linear(n_source, n_target)`` on the source logits."""
+"""``linear``: a trained ``Linear(width, n_target)`` on the source logits or another layer."""
 
 from __future__ import annotations
 
@@ -42,11 +42,33 @@ class LinearMapping(nn.Module):
 
 @register_mapping
 class Linear(Mapping):
-    """A trained linear layer from the source logits to the target classes
-    (``(n_source + 1) * n_classes`` parameters). No parameters."""
+    """A trained linear layer from one output of the backbone to the target classes
+    (``(width + 1) * n_classes`` parameters).
+
+    Parameters
+    ----------
+    layer : str, default="logits"
+        The backbone output it reads: ``"logits"``, the source classes (a linear label
+        mapping), or a layer the backbone's cfg lists in ``layers`` (the AttRNN's
+        ``"embedding"`` (32), ``"context"`` (128) and ``"pooled"`` (256: its last recurrent
+        layer's outputs averaged and maximised over time), a linear head on intermediate
+        features).
+    """
 
     name = "linear"
     trains = True
+    _parameter_constraints = {"layer": [str]}
+
+    def __init__(self, layer: str = "logits") -> None:
+        self.layer = layer
+
+    def __setstate__(self, state: dict) -> None:
+        # pickled before ``layer`` existed, the mapping read the logits
+        state.setdefault("layer", "logits")
+        super().__setstate__(state)
+
+    def reads(self) -> str:
+        return self.layer
 
     def build(self, n_source, n_target, *, rng, generator, scores):
         return LinearMapping(n_source, n_target, generator)
@@ -57,8 +79,11 @@ class Linear(Mapping):
         return module
 
     def describe(self, module):
+        logits = self.layer == "logits"
         return {
             "kind": "weights",
             "matrix": module.linear.weight.detach().cpu().double().numpy(),
-            "title": "linear label mapping: weights",
+            "title": "linear label mapping: weights"
+            if logits
+            else f"linear head on the {self.layer!r} layer: weights",
         }

@@ -123,3 +123,63 @@ def test_entry_fits_and_pickles_in_the_estimator(name, toy_series):
     clf = ReprogramClassifier(backbone="tiny-test", mapping=name, epochs=1, random_state=0)
     p = clf.fit(X, y).predict_proba(X)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), p)
+
+
+# ----------------------------------------------------------- mappings that follow θ (ILM, BLM)
+class _FixedLogits(torch.nn.Module):
+    """A stand-in model whose source logits are the first columns of each placed row."""
+
+    def source_logits(self, placed, occupied, return_extras=False):
+        return placed[:, :4]
+
+
+def test_top_k_scores_count_top_predictions_and_sum_top_probabilities():
+    from tsreprog.inference import assignment_scores
+
+    logits = torch.tensor(
+        [[3.0, 2.0, 0.0, -9], [0.0, 3.0, 2.0, -9], [3.0, 0.0, 2.0, -9]], dtype=torch.float32
+    )
+    placed, occ, y = logits, torch.ones(1, 4, dtype=torch.bool), np.array([0, 0, 1])
+    top1 = assignment_scores("top1", _FixedLogits(), placed, occ, y, 2, "cpu")
+    np.testing.assert_array_equal(top1, [[1, 1], [1, 0], [0, 0], [0, 0]])
+    p = torch.softmax(logits.double(), 1).numpy()
+    top2 = assignment_scores("top2", _FixedLogits(), placed, occ, y, 2, "cpu")
+    expect = np.zeros((4, 2))
+    expect[[0, 1], 0] += p[0, [0, 1]]
+    expect[[1, 2], 0] += p[1, [1, 2]]
+    expect[[0, 2], 1] += p[2, [0, 2]]
+    np.testing.assert_allclose(top2, expect, rtol=1e-6)
+
+
+def test_blm_is_the_smoothed_conditional_of_targets_given_sources():
+    counts = np.array([[4.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    blm = get_mapping("blm").set_params(top_k=2, smoothing=0.5)
+    asked = []
+    module = blm.build(
+        3, 2, rng=None, generator=None, scores=lambda kind: asked.append(kind) or counts
+    )
+    assert asked == ["top2"]
+    omega = module.log_omega.exp().numpy()
+    np.testing.assert_allclose(omega, [[4.5 / 5, 0.5 / 5], [0.5, 0.5], [0.5, 0.5]])
+    z = torch.tensor([[5.0, 0.0, 0.0]], dtype=torch.float64)
+    q = torch.softmax(z, 1).numpy() @ omega
+    np.testing.assert_allclose(module(z).exp().numpy(), q)
+    with pytest.raises(ValueError, match="top_k=40"):
+        get_mapping("blm").set_params(top_k=40).check(36, 2)
+
+
+@pytest.mark.parametrize("name", [m for m in list_mappings() if get_mapping(m).remaps])
+def test_remapping_entries_are_updated_after_every_epoch(name, toy_series, monkeypatch):
+    from tsreprog import ReprogramClassifier
+
+    X, y = toy_series
+    mapping = get_mapping(name)
+    calls = []
+    original = type(mapping).remap
+    monkeypatch.setattr(
+        type(mapping), "remap", lambda self, m, s: calls.append(1) or original(self, m, s)
+    )
+    clf = ReprogramClassifier(
+        backbone="tiny-test", mapping=name, epochs=3, patience=None, random_state=0
+    ).fit(X, y)
+    assert len(calls) == clf.n_iter_ == 3

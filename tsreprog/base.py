@@ -80,7 +80,15 @@ class BaseReprogrammer(BaseEstimator):
         )
         sha = state_dict_sha256(model.backbone)  # the weights before any fine-tuning
         res = self._train(
-            model, placed, occ, torch.from_numpy(y_enc).long(), tr, va, device, torch_seed
+            model,
+            placed,
+            occ,
+            torch.from_numpy(y_enc).long(),
+            tr,
+            va,
+            device,
+            torch_seed,
+            remap=self._remapper(mapping, model, placed[tr], inference.rows(occ, tr), y_enc[tr]),
         )
         model.reprogrammer.generator = None
         model.eval()
@@ -178,8 +186,26 @@ class BaseReprogrammer(BaseEstimator):
         )
         return ReprogrammedModel(rep, bb, mp.to(device), finetune=self.finetune, layer=layer)
 
-    def _train(self, model, placed, occ, y, tr, va, device, torch_seed):
-        """Optimiser, step and loop (``tsreprog.step``, ``tsreprog.training``) on rows ``tr``."""
+    @staticmethod
+    def _remapper(mapping, model, placed, occ, y):
+        """The per-epoch update of a mapping that ``remaps`` (else ``None``): scores of the
+        training rows under the current θ, then :meth:`Mapping.remap`."""
+        if not mapping.remaps:
+            return None
+        n_classes = int(model.mapping.n_target)
+
+        def remap(device):
+            def scores(kind: str) -> np.ndarray:
+                return inference.assignment_scores(kind, model, placed, occ, y, n_classes, device)
+
+            mapping.remap(model.mapping, scores)
+            model.train()
+
+        return remap
+
+    def _train(self, model, placed, occ, y, tr, va, device, torch_seed, remap=None):
+        """Optimiser, step and loop (``tsreprog.step``, ``tsreprog.training``) on rows ``tr``;
+        ``remap(device)``, when given, runs after every epoch."""
         threads = inference.default_threads(device)
         bb_ids = {id(p) for p in model.backbone.parameters()}
         trainable = [p for p in model.parameters() if p.requires_grad]
@@ -231,6 +257,7 @@ class BaseReprogrammer(BaseEstimator):
                 scheduler=sched,
                 verbose=bool(self.verbose),
                 desc="ReprogramClassifier",
+                on_epoch_end=None if remap is None else lambda *_: remap(device),
             )
         finally:
             step.close()

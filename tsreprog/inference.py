@@ -154,12 +154,25 @@ def assignment_scores(kind: str, model, placed, occupied, y, n_classes: int, dev
 
     ``"frequency"``: each class's mean source probability; ``"similarity"``: the cosine of
     each source class's embedding (``backbone.source_class_embeddings``) with each class's
-    mean embedding of the reprogrammed series (Yen et al. 2023). ``model`` may have no mapping.
+    mean embedding of the reprogrammed series (Yen et al. 2023); ``"top1"``: how many of a
+    class's series have each source as their top prediction; ``"topK"`` (an integer K > 1):
+    each class's summed probabilities of the sources among a series' K most probable ones.
+    ``model`` may have no mapping.
     """
     device = torch.device(device)
     model.eval()
-    if kind == "frequency":
-        probs = source_proba(model, placed, occupied, device).numpy()
+    if kind == "frequency" or kind.startswith("top"):
+        probs = source_proba(model, placed, occupied, device).numpy().astype(np.float64)
+        if kind.startswith("top"):
+            k = int(kind[3:])
+            if k == 1:  # a count of top predictions (ties go to the first source)
+                weights = np.zeros_like(probs)
+                weights[np.arange(len(probs)), probs.argmax(1)] = 1.0
+            else:
+                top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+                weights = np.zeros_like(probs)
+                np.put_along_axis(weights, top, np.take_along_axis(probs, top, 1), 1)
+            return np.stack([weights[y == c].sum(0) for c in range(n_classes)], axis=1)
         return np.stack([probs[y == c].mean(0) for c in range(n_classes)], axis=1)
     parts = map_rows(
         lambda p, o: model.source_logits(p, o, return_extras=True)[1]["embedding"].double().cpu(),

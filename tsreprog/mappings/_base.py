@@ -23,7 +23,10 @@ from tsreprog._entries import ClassRegistry
 __all__ = ["Mapping", "get_mapping", "list_mappings", "register_mapping"]
 
 #: ``scores(kind) -> (n_source, n_target)`` scores of the training data for data-driven
-#: assignments; ``kind`` is ``"frequency"`` or ``"similarity"``.
+#: mappings; ``kind`` is ``"frequency"`` (each class's mean source probabilities),
+#: ``"similarity"`` (cosine of class-mean and source-class embeddings), ``"top1"`` (how often
+#: each source class is the top prediction of a class's series) or ``"topK"`` for an integer K
+#: (each class's summed probabilities of the sources in a series' K most probable ones).
 Scores = Callable[[str], np.ndarray]
 
 
@@ -38,10 +41,14 @@ class Mapping(BaseEstimator):
     ``trains``
         Whether the module has trainable parameters (then a fit with ``reprogram=False`` and
         ``finetune=False`` still has something to learn).
+    ``remaps``
+        Whether the fit calls :meth:`remap` after every epoch, with scores of the training
+        series under the current θ (mappings that follow the perturbation as it learns).
     """
 
     name: ClassVar[str] = ""
     trains: ClassVar[bool] = False
+    remaps: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
     def reads(self) -> str:
@@ -67,6 +74,14 @@ class Mapping(BaseEstimator):
 
         ``rng`` draws numpy randomness (random assignments), ``generator`` torch's
         (initial weights); ``scores`` is called only by data-driven entries.
+        """
+        raise NotImplementedError
+
+    def remap(self, module: nn.Module, scores: Scores) -> None:
+        """Update ``module`` in place from ``scores`` of the current model (``remaps`` only).
+
+        The fit calls it after every epoch, so the next epoch trains with the new mapping; its
+        buffers are part of the state kept for the best epoch.
         """
         raise NotImplementedError
 

@@ -43,16 +43,30 @@ class ManyToOneMapping(nn.Module):
 
     def __init__(self, assignment: np.ndarray) -> None:
         super().__init__()
+        A, w = self._checked(assignment)
+        self.register_buffer("assignment", A)
+        # log of (1/|B_c|) on mapped entries, -inf elsewhere
+        self.register_buffer("log_weight", w)
+
+    @staticmethod
+    def _checked(assignment) -> tuple[Tensor, Tensor]:
         A = torch.as_tensor(np.asarray(assignment, dtype=bool))
         if A.ndim != 2 or (A.sum(0) == 0).any() or (A.sum(1) > 1).any():
             raise ValueError(
                 "assignment must be (n_source, n_target) with at least one source per target "
                 "and at most one target per source"
             )
-        self.register_buffer("assignment", A)
-        # log of (1/|B_c|) on mapped entries, -inf elsewhere
-        w = torch.where(A, -torch.log(A.sum(0, keepdim=True).double()), float("-inf"))
-        self.register_buffer("log_weight", w)
+        return A, torch.where(A, -torch.log(A.sum(0, keepdim=True).double()), float("-inf"))
+
+    def set_assignment(self, assignment: np.ndarray) -> None:
+        """Replace the assignment in place (same shape), e.g. at an epoch's start."""
+        A, w = self._checked(assignment)
+        if A.shape != self.assignment.shape:
+            raise ValueError(
+                f"assignment of shape {tuple(A.shape)}, expected {self.assignment.shape}"
+            )
+        self.assignment.copy_(A.to(self.assignment.device))
+        self.log_weight.copy_(w.to(self.log_weight.device))
 
     @property
     def n_target(self) -> int:

@@ -209,7 +209,16 @@ def test_many_to_one_with_too_many_classes_suggests_linear():
         fast().fit(X, y)
     clf = fast(mapping="linear", validation_fraction=None).fit(X, y)
     assert clf.predict_proba(X).shape == (80, 40)
+    # "auto": the backbone's readout layer (the tiny backbone's 32 pooled features)
+    assert clf.n_trainable_params_ == 1600 + 32 * 40 + 40
+    clf.set_params(mapping__layer="logits").fit(X, y)
     assert clf.n_trainable_params_ == 1600 + 36 * 40 + 40
+
+
+def test_linear_head_on_a_missing_layer_names_the_layers_there_are():
+    X, y = np.random.RandomState(0).randn(20, 20), np.arange(20) % 2
+    with pytest.raises(ValueError, match="no output 'context'.*'logits', 'embedding', 'pooled'"):
+        fast(mapping="linear").set_params(mapping__layer="context").fit(X, y)
 
 
 def test_failed_fit_leaves_the_estimator_unfitted(toy_series):

@@ -30,7 +30,10 @@ def test_matches_librosa_on_a_chirp():
     out = fe(torch.tensor(wave, dtype=torch.float32)[None])[0].numpy()
     ref = _librosa_reference(wave)
     assert out.shape == (80, 125) == ref.shape
-    np.testing.assert_allclose(out, ref, atol=1e-4)
+    # float32 FFT round-off in the weakest bands depends on the CPU's FFT kernels: up to
+    # 1.06e-4 (standardised units) in one of the 10,000 values on one of our machines
+    np.testing.assert_allclose(out, ref, atol=3e-4)
+    assert np.abs(out - ref).mean() < 2e-5
 
 
 def test_frames_and_filterbank_shapes():

@@ -15,7 +15,7 @@ from tsreprog import ReprogramClassifier
 from tsreprog import plot as tp
 from tsreprog.backbones import get_backbone_cfg
 from tsreprog.labels import SPEECH_COMMANDS_CLASSES
-from tsreprog.mappings import ManyToOne
+from tsreprog.mappings import Linear, ManyToOne
 from tsreprog.placements import Resample
 
 matplotlib.use("Agg")  # before any figure; pyplot switches backend on this call
@@ -57,7 +57,12 @@ def fitted():
 
 @pytest.fixture(scope="module")
 def fitted_linear():
-    return _fit(mapping="linear")
+    return _fit(mapping=Linear(layer="logits"))
+
+
+@pytest.fixture(scope="module")
+def fitted_head():
+    return _fit(mapping="linear")  # "auto": the backbone's readout layer
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +191,17 @@ def test_plot_mapping_linear(fitted_linear):
     lo, hi = im.get_clim()
     assert lo == pytest.approx(-hi)  # centred on zero
     assert "cat" in _ticklabels(ax, "x") and "linear" in ax.get_title()
+    plt.close(fig)
+
+
+def test_plot_mapping_of_a_head_on_features_has_no_word_labels(fitted_head):
+    clf, _, _ = fitted_head
+    fig = tp.plot_mapping(clf)
+    ax = fig.axes[0]
+    (im,) = ax.get_images()
+    np.testing.assert_allclose(im.get_array(), clf.mapping_state_["linear.weight"])
+    assert im.get_array().shape[1] == clf.model_.backbone.cfg.output_width(clf.model_.layer)
+    assert "cat" not in _ticklabels(ax, "x") and "'pooled' layer" in ax.get_xlabel()
     plt.close(fig)
 
 

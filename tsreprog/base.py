@@ -139,7 +139,7 @@ class BaseReprogrammer(BaseEstimator):
     def _initialize_stages(self, cfg, n_classes: int) -> tuple[Placement, Mapping]:
         """This fit's placement and mapping, checked against the backbone and each other."""
         mapping = clone(get_mapping(self.mapping))
-        mapping.check(cfg.output_width(mapping.reads()), n_classes)
+        mapping.check(cfg.output_width(mapping.reads(cfg)), n_classes)
         if not (self.reprogram or self.finetune or mapping.trains):
             raise ValueError(
                 "nothing to train: reprogram=False and finetune=False with a many-to-one "
@@ -180,7 +180,7 @@ class BaseReprogrammer(BaseEstimator):
         def scores(kind: str) -> np.ndarray:
             return inference.assignment_scores(kind, source_side, placed, occ, y, n_classes, device)
 
-        layer = mapping.reads()
+        layer = mapping.reads(bb.cfg)
         mp = mapping.build(
             bb.cfg.output_width(layer), n_classes, rng=rng, generator=gen, scores=scores
         )
@@ -285,7 +285,7 @@ class BaseReprogrammer(BaseEstimator):
     def _restore_model(self) -> None:
         """Rebuild the fitted model on the CPU, refusing changed backbone weights."""
         rep, bb = self._initialize_input_side(self.backbone_seed_)
-        layer = self.mapping_.reads()
+        layer = self.mapping_.reads(bb.cfg)
         mp = self.mapping_.from_state(
             bb.cfg.output_width(layer), len(self.classes_), self.mapping_state_
         )

@@ -286,7 +286,7 @@ def plot_theta(clf: ReprogramClassifier, *, figsize: tuple[float, float] = (10.0
 
 # ---------------------------------------------------------------------------------- 3. mapping
 def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | None = None) -> Figure:
-    """Draw the label mapping as a target class × source word matrix.
+    """Draw the label mapping as a target class × source word (or feature) matrix.
 
     Parameters
     ----------
@@ -303,17 +303,23 @@ def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | Non
         towards that target class; for weights (``linear``) the weight matrix (n_classes,
         n_source) on a diverging colour scale centred at 0, with a colorbar. The x tick labels
         are the backbone's source word names (``label_names`` of its cfg), the y tick labels
-        the classes.
+        the classes. A linear head on another layer than the logits (``Linear(layer=...)``,
+        the default ``"auto"`` on the AttRNN) is drawn over that layer's features, numbered.
     """
     check_is_fitted(clf, "theta_")
-    words = _word_names(clf)
+    model = _model(clf)
+    # a head on another layer than the logits reads features, not source words
+    words = _word_names(clf) if model.layer == "logits" else None
     classes = [_label(c) for c in clf.classes_]
-    n_t, n_s = len(classes), len(words)
+    desc = clf.mapping_.describe(model.mapping)
+    n_t = len(classes)
+    n_s = len(words) if words is not None else np.asarray(desc["matrix"]).shape[1]
     if figsize is None:
         figsize = (max(6.0, 0.28 * n_s + 2.5), max(2.5, 0.35 * n_t + 1.8))
+    if figsize is None and words is None:
+        figsize = (max(6.0, min(0.05 * n_s + 2.5, 16.0)), max(2.5, 0.35 * n_t + 1.8))
     fig = _new_figure(figsize)
     ax = fig.subplots()
-    desc = clf.mapping_.describe(_model(clf).mapping)
     if desc["kind"] == "assignment":
         A = np.asarray(desc["matrix"], dtype=bool).T  # (n_target, n_source)
         ax.imshow(A.astype(float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto")
@@ -327,14 +333,18 @@ def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | Non
         vmax = float(np.abs(W).max()) or 1.0
         im = ax.imshow(W, cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto")
         fig.colorbar(im, ax=ax, label="weight")
-        ax.set_title(f"{desc['title']} on the source logits")
-    ax.set_xticks(np.arange(n_s), words, rotation=90, fontsize="small")
+        where = "the source logits" if words is not None else f"the {model.layer!r} layer"
+        ax.set_title(f"{desc['title']} on {where}")
     ax.set_yticks(np.arange(n_t), classes)
-    ax.set_xticks(np.arange(n_s + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(n_t + 1) - 0.5, minor=True)
+    if words is not None:
+        ax.set_xticks(np.arange(n_s), words, rotation=90, fontsize="small")
+        ax.set_xticks(np.arange(n_s + 1) - 0.5, minor=True)
+        ax.set_xlabel("source word (backbone class)")
+    else:
+        ax.set_xlabel(f"feature of the backbone's {model.layer!r} layer")
     ax.grid(which="minor", color="0.85", lw=0.5)
     ax.tick_params(which="minor", length=0)
-    ax.set_xlabel("source word (backbone class)")
     ax.set_ylabel("target class")
     return fig
 
@@ -496,8 +506,7 @@ def compute_saliency(
     placed = placed.detach().clone().requires_grad_(True)
     # cuDNN's RNN backward refuses eval mode; the frozen backbone stays in eval mode here
     with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
-        logits = model.source_logits(placed, occ, fast=False)
-        log_q = model.mapping(logits)[0]
+        log_q = model(placed, occ, fast=False)[0]
         idx = _target_index(clf, target, int(torch.argmax(log_q)))
         # autograd.grad (not backward): θ's .grad is left untouched
         (g,) = torch.autograd.grad(log_q[idx], placed)

@@ -53,6 +53,7 @@ TINY_CFG = BackboneCfg(
     label_names=SPEECH_COMMANDS_CLASSES,
     frontend={"n_fft": 256, "hop_length": 64, "pad": 96, "n_mels": 16, "f_min": 40.0},
     layers={"embedding": 8, "pooled": 32},
+    readout="pooled",
     license="Apache-2.0",
     origin="random initialisation with a fixed seed; for tests only",
     notes="0.1-s input window, tiny convolutional net: fast, not accurate",

@@ -37,6 +37,9 @@ class BackboneCfg:
         The network's other outputs that a mapping may read instead of the source logits
         (``Linear(layer=...)``), by name, with their widths; the network returns them among
         its extras (``network(logmel, return_extras=True)``).
+    readout : str
+        The output that ``Linear(layer="auto")``, the default mapping, reads: ``"logits"`` or
+        one of ``layers``.
     license, origin, notes : str
     """
 
@@ -48,6 +51,7 @@ class BackboneCfg:
     label_names: tuple[str, ...]
     frontend: dict = field(default_factory=dict)
     layers: dict = field(default_factory=dict)
+    readout: str = "logits"
     license: str = ""
     origin: str = ""
     notes: str = ""
@@ -58,6 +62,7 @@ class BackboneCfg:
                 f"backbone {self.name!r}: {len(self.label_names)} label names for "
                 f"{self.num_classes} classes"
             )
+        self.output_width(self.readout)
 
     def outputs(self) -> dict[str, int]:
         """Every output a mapping can read, with its width: ``logits`` (the source classes)

@@ -51,9 +51,10 @@ class Mapping(BaseEstimator):
     remaps: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
-    def reads(self) -> str:
-        """The backbone output this mapping reads: ``"logits"`` (its source classes) or the
-        name of a layer in the backbone cfg's ``layers``."""
+    def reads(self, cfg) -> str:
+        """The output of the backbone described by ``cfg`` (a ``BackboneCfg``) that this
+        mapping reads: ``"logits"`` (its source classes) or the name of one of its
+        ``layers``."""
         return "logits"
 
     def check(self, n_source: int, n_target: int) -> None:

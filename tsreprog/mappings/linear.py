@@ -47,19 +47,20 @@ class Linear(Mapping):
 
     Parameters
     ----------
-    layer : str, default="logits"
-        The backbone output it reads: ``"logits"``, the source classes (a linear label
-        mapping), or a layer the backbone's cfg lists in ``layers`` (the AttRNN's
-        ``"embedding"`` (32), ``"context"`` (128) and ``"pooled"`` (256: its last recurrent
-        layer's outputs averaged and maximised over time), a linear head on intermediate
-        features).
+    layer : str, default="auto"
+        The backbone output it reads: ``"auto"``, the backbone's recommended features (its
+        cfg's ``readout``: the AttRNN's ``"pooled"``); ``"logits"``, the source classes (a
+        linear label mapping, as in the reprogramming literature); or a layer that the
+        backbone's cfg lists in ``layers`` (the AttRNN's ``"embedding"`` (32), ``"context"``
+        (128) and ``"pooled"`` (256: its last recurrent layer's outputs averaged and
+        maximised over time)), a linear head on intermediate features.
     """
 
     name = "linear"
     trains = True
     _parameter_constraints = {"layer": [str]}
 
-    def __init__(self, layer: str = "logits") -> None:
+    def __init__(self, layer: str = "auto") -> None:
         self.layer = layer
 
     def __setstate__(self, state: dict) -> None:
@@ -67,8 +68,8 @@ class Linear(Mapping):
         state.setdefault("layer", "logits")
         super().__setstate__(state)
 
-    def reads(self) -> str:
-        return self.layer
+    def reads(self, cfg) -> str:
+        return cfg.readout if self.layer == "auto" else self.layer
 
     def build(self, n_source, n_target, *, rng, generator, scores):
         return LinearMapping(n_source, n_target, generator)
@@ -79,11 +80,10 @@ class Linear(Mapping):
         return module
 
     def describe(self, module):
-        logits = self.layer == "logits"
         return {
             "kind": "weights",
             "matrix": module.linear.weight.detach().cpu().double().numpy(),
             "title": "linear label mapping: weights"
-            if logits
-            else f"linear head on the {self.layer!r} layer: weights",
+            if self.layer == "logits"
+            else "linear head: weights",
         }

@@ -346,10 +346,10 @@ def test_the_views_method_is_the_soft_vote_of_its_two_members(tmp_path):
     row, cases = bench._run_cell("Tiny", "tsreprog-views", 3, str(data), TINY)
     assert row["status"] == "ok", row["error"]
     est = bench.REGISTRY["tsreprog-views"].build(TINY, 3)
-    assert [m.placement for _, m in est.estimators] == ["repeat", "am"]
+    assert est.placement == ("repeat", "am") and est.random_state == 3
     full = json.loads(bench.REGISTRY["tsreprog-views"].estimator_params(TINY))
-    assert [m["placement"]["name"] for _, m in full["estimators"]] == ["repeat", "am"]
-    assert full["estimators"][0][1]["lr"] == ReprogramClassifier().lr  # defaults recorded
+    assert [p["name"] for p in full["placement"]] == ["repeat", "am"]
+    assert full["lr"] == ReprogramClassifier().lr  # defaults recorded
     assert cases.proba.shape == (8, 2)
 
 

@@ -38,6 +38,10 @@ def fast(**kw):
     [
         ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0),
         ReprogramClassifier(backbone="tiny-test", epochs=2, random_state=0, mapping="many_to_one"),
+        # an ensemble: one member per placement
+        ReprogramClassifier(
+            backbone="tiny-test", epochs=2, random_state=0, placement=("repeat", "am")
+        ),
     ],
     expected_failed_checks=lambda est: {},
 )

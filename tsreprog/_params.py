@@ -84,13 +84,20 @@ def expand_stages(params: dict) -> dict:
     from tsreprog.mappings import get_mapping
     from tsreprog.placements import get_placement
 
+    def expand(value, get):
+        if isinstance(value, (tuple, list)):  # several placements (an ensemble's views)
+            return [expand(v, get) for v in value]
+        if isinstance(value, str):
+            try:
+                return json_value(get(value))
+            except ValueError:  # not a registered name: record it as given
+                return value
+        return value
+
     out = dict(params)
     for key, get in (("placement", get_placement), ("mapping", get_mapping)):
-        if isinstance(out.get(key), str):
-            try:
-                out[key] = json_value(get(out[key]))
-            except ValueError:  # not a registered name: record it as given
-                pass
+        if key in out:
+            out[key] = expand(out[key], get)
     return out
 
 

@@ -31,7 +31,7 @@ from tsreprog.saving import load_estimator, save_estimator
 from tsreprog.step import ReprogramStep
 from tsreprog.training import adam_with_schedule, holdout_split, train_loop
 
-__all__ = ["BaseReprogrammer"]
+__all__ = ["BaseReprogrammer", "members_state"]
 
 # the spectra of the placed training series are computed once per fit when they fit in this
 # many MB (0.5 MB per series for the AttRNN: ECG5000's 500 series fit, FordA's 3,601 do not)
@@ -42,6 +42,26 @@ def _numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
+def members_state(fitted: list) -> dict:
+    """The fitted attributes of an ensemble of fitted single reprogrammings ``fitted``."""
+    first = fitted[0]
+    # one backbone for all, except a randomly initialised one (each member draws its own)
+    shas = [m.backbone_sha256_ for m in fitted]
+    state = {
+        "estimators_": list(fitted),
+        "classes_": first.classes_,
+        "backbone_sha256_": shas[0] if len(set(shas)) == 1 else shas,
+        "n_trainable_params_": int(sum(m.n_trainable_params_ for m in fitted)),
+        "n_iter_": np.array([m.n_iter_ for m in fitted]),
+        "best_epoch_": np.array([m.best_epoch_ for m in fitted]),
+        "device_": first.device_,
+    }
+    for key in ("n_features_in_", "feature_names_in_"):
+        if key in first.__dict__:
+            state[key] = first.__dict__[key]
+    return state
+
+
 class BaseReprogrammer(BaseEstimator):
     """Fit and fitted-model plumbing of a reprogramming estimator (not used on its own).
 
@@ -49,6 +69,65 @@ class BaseReprogrammer(BaseEstimator):
     ``mask``, ``dropout``, ``l2``, ``mapping``, the optimiser's and the loop's) and call
     :meth:`_fit` from ``fit``.
     """
+
+    # ------------------------------------------------------------------ members
+    def _forget_fit(self) -> None:
+        """Drop the attributes of an earlier fit, so a refit of another kind (one
+        reprogramming after an ensemble, or the reverse) leaves none of them behind."""
+        for key in [k for k in self.__dict__ if k.endswith("_") and not k.startswith("__")]:
+            del self.__dict__[key]
+        self.__dict__.pop("_model", None)
+        self.__dict__.pop("_device", None)
+
+    def _views(self) -> list:
+        """The placements, as a list (one for a single placement)."""
+        views = (
+            list(self.placement) if isinstance(self.placement, (tuple, list)) else [self.placement]
+        )
+        if not views:
+            raise ValueError("placement=() names no placement; give at least one")
+        for view in views:
+            get_placement(view)  # a clear error for an unknown name or a wrong type
+        return views
+
+    def _members(self) -> list[tuple]:
+        """``(placement, random_state)`` of each member, in the order (seed, placement).
+
+        The first seed is ``random_state`` itself; the others are drawn from it (``None``
+        stays ``None``: not reproducible, as for one reprogramming).
+        """
+        seeds = [self.random_state]
+        if self.n_seeds > 1:
+            if self.random_state is None:
+                seeds = [None] * self.n_seeds
+            else:
+                rng = check_random_state(self.random_state)
+                if isinstance(self.random_state, np.random.RandomState):
+                    seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=self.n_seeds)]
+                else:
+                    extra = rng.randint(np.iinfo(np.int32).max, size=self.n_seeds - 1)
+                    seeds += [int(s) for s in extra]
+        return [(view, seed) for seed in seeds for view in self._views()]
+
+    def _fit_members(self, X, y, members: list[tuple]) -> BaseReprogrammer:
+        """Fit one single reprogramming per member and keep them as ``estimators_``."""
+        t0 = time.perf_counter()
+        fitted = []
+        for view, seed in members:
+            member = clone(self).set_params(placement=view, n_seeds=1, random_state=seed)
+            fitted.append(member.fit(X, y))
+        self.__dict__.update(members_state(fitted))
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    def _check_single(self, what: str) -> None:
+        """Refuse ``what`` on an ensemble, naming the member route."""
+        if "estimators_" in self.__dict__:
+            raise ValueError(
+                f"{what} looks into one reprogramming, and this {type(self).__name__} is an "
+                f"ensemble of {len(self.estimators_)} members (placement={self.placement!r}, "
+                f"n_seeds={self.n_seeds}); call it on a member, e.g. clf.estimators_[0]"
+            )
 
     def _fit(self, X, y) -> BaseReprogrammer:
         t0 = time.perf_counter()
@@ -145,7 +224,8 @@ class BaseReprogrammer(BaseEstimator):
                 "nothing to train: reprogram=False and finetune=False with a many-to-one "
                 "mapping; set reprogram=True, finetune=True or mapping='linear'"
             )
-        placement = clone(get_placement(self.placement))
+        (view,) = self._views()
+        placement = clone(get_placement(view))
         placement.check(cfg.input_samples, cfg.sample_rate)
         if self.mask and placement.fills_window():
             raise ValueError(
@@ -270,13 +350,20 @@ class BaseReprogrammer(BaseEstimator):
         """
         for stage, get in (("placement", get_placement), ("mapping", get_mapping)):
             if any(k.startswith(stage + "__") for k in params):
-                setattr(self, stage, clone(get(params.pop(stage, getattr(self, stage)))))
+                value = params.pop(stage, getattr(self, stage))
+                if isinstance(value, (tuple, list)):
+                    raise ValueError(
+                        f"{stage}__... cannot be set on several placements ({value!r}); give "
+                        f"configured instances instead, e.g. placement=(Repeat(length=128), 'am')"
+                    )
+                setattr(self, stage, clone(get(value)))
         return super().set_params(**params)
 
     # ------------------------------------------------------------------ fitted model
     @property
     def model_(self) -> ReprogrammedModel:
         """The fitted :class:`~tsreprog.model.ReprogrammedModel` (eval mode)."""
+        self._check_single("model_")
         check_is_fitted(self, "theta_")
         if getattr(self, "_model", None) is None:
             self._restore_model()
@@ -307,6 +394,7 @@ class BaseReprogrammer(BaseEstimator):
 
     def scale(self, X) -> list[np.ndarray]:
         """The series of ``X`` as the placement receives them (see ``scaling``), float64."""
+        self._check_single("scale()")
         check_is_fitted(self, "theta_")
         _, series = inputs.validate_series(self, X, reset=False)
         return inputs.scale(series, self.scaling, self.scale_mean_, self.scale_std_)
@@ -314,6 +402,7 @@ class BaseReprogrammer(BaseEstimator):
     def place(self, X) -> tuple[torch.Tensor, torch.Tensor]:
         """``(placed, occupied)``: the scaled series in the window, ``(n, window)`` float32,
         and where they sit, ``(n or 1, window)`` bool (one row when the same for all)."""
+        self._check_single("place()")
         cfg = get_backbone_cfg(self.backbone)
         return inputs.place(
             self.scale(X), self.placement_, cfg.input_samples, cfg.sample_rate, self.scaling
@@ -331,8 +420,10 @@ class BaseReprogrammer(BaseEstimator):
     def save(self, path) -> Path:
         """Write the fitted estimator to the folder ``path``: ``config.json`` (parameters,
         classes, the backbone's name, weights and sha256) and ``model.safetensors`` (θ, the
-        mapping's state, a fine-tuned backbone's weights). See :mod:`tsreprog.saving`."""
-        check_is_fitted(self, "theta_")
+        mapping's state, a fine-tuned backbone's weights). An ensemble writes one such folder
+        per member and a ``config.json`` that lists them. See :mod:`tsreprog.saving`."""
+        if "estimators_" not in self.__dict__:
+            check_is_fitted(self, "theta_")
         return save_estimator(self, path)
 
     @classmethod

@@ -201,9 +201,9 @@ def _build_reprogram(kwargs: dict, seed: int):
 
 
 def _build_views(kwargs: dict, seed: int):
-    from tsreprog.ensemble import reprogram_ensemble
+    from tsreprog import ReprogramClassifier
 
-    return reprogram_ensemble(("repeat", "am"), random_state=seed, **kwargs)
+    return ReprogramClassifier(placement=("repeat", "am"), random_state=seed).set_params(**kwargs)
 
 
 def _build_cv(kwargs: dict, seed: int):
@@ -294,7 +294,7 @@ REGISTRY.register(
     Method(
         "tsreprog-views",
         "run",
-        "reprogram_ensemble(('repeat', 'am')): a soft vote of the tiled and the AM view",
+        "ReprogramClassifier(placement=('repeat', 'am')): a soft vote of the tiled and the AM view",
         _reprogram_kwargs(),
         _build_views,
     )

@@ -41,10 +41,18 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         Backbone weights: the shipped pretrained file, ``None`` for a random initialisation
         seeded by ``random_state`` (the control that shows whether pretraining helps), or a
         file written by ``tsreprog pretrain``.
-    placement : str or Placement, default="repeat"
+    placement : str, Placement or tuple of them, default="repeat"
         How the series enters the window: a name from :func:`tsreprog.placements.list_placements`
         or a configured instance such as ``Repeat(n_repeats=4)``; its parameters are reachable
-        as ``placement__n_repeats`` in ``set_params`` and grid searches.
+        as ``placement__n_repeats`` in ``set_params`` and grid searches. A tuple of several
+        gives an ensemble with one member per placement ("view"), see ``n_seeds``.
+    n_seeds : int >= 1, default=1
+        Members per placement. With more than one member in all (several placements and/or
+        seeds), the estimator fits each member as its own reprogramming (its own θ and
+        mapping, the same backbone) and averages their class probabilities (a soft vote);
+        the members are ``estimators_``. The first seed is ``random_state`` itself, the
+        others are drawn from it, so the member of a view with the first seed is the single
+        fit of that view.
     scaling : {"dataset", "series"} or None, default="dataset"
         What the placement receives. ``"dataset"``: ``(x - mean_) / std_`` with one mean and
         one standard deviation over all training values, learned in ``fit``
@@ -127,6 +135,12 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
     device_ : str
         The device the fit ran on.
     fit_time_ : float, seconds
+    estimators_ : list of ReprogramClassifier
+        Ensembles only (more than one member): the fitted members, in the order
+        (seed, placement). The attributes of one reprogramming (``theta_``, ``mapping_``,
+        ``history_``, ``model_``, ...) and :meth:`inspect`, :meth:`source_proba`, the plots and
+        :meth:`place` then live on the members; ``n_iter_`` and ``best_epoch_`` hold one value
+        per member and ``n_trainable_params_`` their sum.
 
     Notes
     -----
@@ -145,7 +159,8 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
     _parameter_constraints: dict = {
         "backbone": [str],
         "weights": [str, os.PathLike, None],
-        "placement": [StrOptions(set(list_placements())), Placement],
+        "placement": [StrOptions(set(list_placements())), Placement, tuple, list],
+        "n_seeds": [Interval(Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"dataset", "series"}), None],
         "mask": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -171,7 +186,8 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         backbone: str = "attrnn",
         weights="default",
         *,
-        placement: str | Placement = "repeat",
+        placement: str | Placement | tuple = "repeat",
+        n_seeds: int = 1,
         scaling: str | None = "dataset",
         mask: bool = False,
         dropout: float = 0.0,
@@ -194,6 +210,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         self.backbone = backbone
         self.weights = weights
         self.placement = placement
+        self.n_seeds = n_seeds
         self.scaling = scaling
         self.mask = mask
         self.dropout = dropout
@@ -251,6 +268,10 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         """
         before = dict(self.__dict__)
         try:
+            self._forget_fit()
+            members = self._members()
+            if len(members) > 1:
+                return self._fit_members(X, y, members)
             return self._fit(X, y)
         except BaseException:
             self.__dict__.clear()
@@ -259,7 +280,14 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
 
     # ------------------------------------------------------------------ predict
     def predict_log_proba(self, X) -> np.ndarray:
-        """Log-probabilities of the classes, (n_series, n_classes), on ``device`` as set now."""
+        """Log-probabilities of the classes, (n_series, n_classes), on ``device`` as set now.
+
+        For an ensemble, the log of the members' mean probabilities."""
+        if "estimators_" in self.__dict__:
+            for member in self.estimators_:  # the device as set now, as for one reprogramming
+                member.device = self.device
+            with np.errstate(divide="ignore"):
+                return np.log(np.mean([m.predict_proba(X) for m in self.estimators_], axis=0))
         lp = inference.log_proba(*self._prepare(X)).double()
         bad = ~torch.isfinite(lp).all(dim=1)
         if bool(bad.any()):
@@ -286,6 +314,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
     def source_proba(self, X) -> np.ndarray:
         """The backbone's source-class probabilities, (n_series, n_source), before the mapping
         (names in ``get_backbone_cfg(backbone).label_names``)."""
+        self._check_single("source_proba()")
         return inference.source_proba(*self._prepare(X)).numpy().astype(np.float64)
 
     def inspect(self, X) -> dict[str, np.ndarray]:
@@ -297,6 +326,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         (n, frames) and ``embedding`` (n, d) where it has them; ``source_proba``
         (n, n_source) and ``proba`` (n, n_classes).
         """
+        self._check_single("inspect()")
         return inference.inspect(*self._prepare(X))
 
     def __sklearn_tags__(self):

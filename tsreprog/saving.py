@@ -84,6 +84,8 @@ def save_estimator(est, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} is a file; save() writes a folder: pass a folder path")
+    if "estimators_" in est.__dict__:
+        return _save_members(est, path)
     tensors = {"theta": np.ascontiguousarray(est.theta_)}
     tensors |= {f"mapping.{k}": np.ascontiguousarray(v) for k, v in est.mapping_state_.items()}
     tuned = getattr(est, "finetuned_backbone_", None) or {}
@@ -114,6 +116,47 @@ def save_estimator(est, path: str | os.PathLike) -> Path:
     return path
 
 
+def _save_members(est, path: Path) -> Path:
+    """An ensemble: one sub-folder per member (each a saved single reprogramming) and a
+    ``config.json`` that lists them; written last, so a folder without it holds no ensemble."""
+    names = [f"member-{k:03d}" for k in range(len(est.estimators_))]
+    for name, member in zip(names, est.estimators_):
+        save_estimator(member, path / name)
+    config = {
+        "format": FORMAT,
+        "class": type(est).__name__,
+        "params": json.loads(json.dumps(est.get_params(deep=False), default=json_value)),
+        "classes": _labels(np.asarray(est.classes_)),
+        "members": names,
+        "fitted": {k: getattr(est, k) for k in ("fit_time_", "n_features_in_") if hasattr(est, k)},
+    }
+    atomic_write_text(path / _CONFIG, json.dumps(config, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def _params(config: dict) -> dict:
+    """The constructor parameters of a config, stages (also a tuple of placements) rebuilt."""
+    params = dict(config["params"])
+    for stage, get in (("placement", get_placement), ("mapping", get_mapping)):
+        value = params[stage]
+        if isinstance(value, list):
+            params[stage] = tuple(_stage(v, get) if isinstance(v, dict) else v for v in value)
+        elif isinstance(value, dict):
+            params[stage] = _stage(value, get)
+    return params
+
+
+def _load_members(cls, path: Path, config: dict):
+    members = [load_estimator(cls, path / name) for name in config["members"]]
+    from tsreprog.base import members_state  # base imports this module
+
+    est = cls(**_params(config))
+    est.__dict__.update(members_state(members))
+    for key, value in config["fitted"].items():
+        setattr(est, key, value)
+    return est
+
+
 def load_estimator(cls, path: str | os.PathLike):
     """An estimator of class ``cls`` from a folder written by :func:`save_estimator`.
 
@@ -122,6 +165,14 @@ def load_estimator(cls, path: str | os.PathLike):
     from safetensors.numpy import load as st_load
 
     path = Path(path)
+    if (path / _CONFIG).is_file() and "members" in json.loads((path / _CONFIG).read_text()):
+        config = json.loads((path / _CONFIG).read_text())
+        if config.get("format") != FORMAT or config.get("class") != cls.__name__:
+            raise ValueError(
+                f"{path / _CONFIG} is a {config.get('class')!r} ensemble saved as "
+                f"{config.get('format')!r}; this tsreprog loads {cls.__name__} saved as {FORMAT!r}"
+            )
+        return _load_members(cls, path, config)
     if not (path / _CONFIG).is_file() or not (path / _TENSORS).is_file():
         raise FileNotFoundError(
             f"{path} holds no saved estimator (it needs {_CONFIG} and {_TENSORS}, which "
@@ -136,11 +187,7 @@ def load_estimator(cls, path: str | os.PathLike):
     if config["format"] == "tsreprog-saved-estimator-1":
         config = _from_format_1(config)
     tensors = st_load((path / _TENSORS).read_bytes())
-    params = dict(config["params"])
-    for stage, get in (("placement", get_placement), ("mapping", get_mapping)):
-        if isinstance(params[stage], dict):
-            params[stage] = _stage(params[stage], get)
-    est = cls(**params)
+    est = cls(**_params(config))
     labels = config["classes"]
     dtype = np.dtype(labels["dtype"])
     est.classes_ = np.asarray(labels["values"], dtype=object if dtype.kind == "O" else dtype)

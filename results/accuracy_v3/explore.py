@@ -166,13 +166,22 @@ class Joint(nn.Module):
         self.net = backbone.network
         self.head_kind = head
         self.no_theta = head.endswith("-notheta")
-        self.wd = 1e-2 if head.endswith("-wd") else 0.0
-        head = self.head_kind = head.replace("-notheta", "").replace("-wd", "")
-        d = {"logits": 36, "ctx": 128, "meanmax": 256, "pooled": 384, "pooled2": 640, "both": 420}[head]
+        self.wd = 1e-2 if "-wd" in head else 0.0
+        self.head_lr = 0.005 if "-hlr" in head else 0.05
+        self.smoothing = 0.1 if "-ls" in head else 0.0
+        self.floor = None if "-nofloor" in head else 0.01
+        for suffix in ("-notheta", "-wd", "-hlr", "-ls", "-nofloor"):
+            head = head.replace(suffix, "")
+        self.head_kind = head
+        d = {"logits": 36, "ctx": 128, "meanmax": 256, "pooled": 384, "pooled2": 640, "both": 420}[
+            head
+        ]
         self.head = nn.Linear(d * len(views), n_classes)
         lim = 1 / (d * len(views)) ** 0.5
         with torch.no_grad():
-            self.head.weight.copy_((torch.rand(self.head.weight.shape, generator=gen) * 2 - 1) * lim)
+            self.head.weight.copy_(
+                (torch.rand(self.head.weight.shape, generator=gen) * 2 - 1) * lim
+            )
             self.head.bias.zero_()
 
     def train(self, mode=True):
@@ -213,18 +222,33 @@ def run(dataset, variant, seed, data="../shared/ucr"):
     opt = torch.optim.Adam(
         [
             {"params": [v.theta for v in views if v.theta.requires_grad]},
-            {"params": list(model.head.parameters()), "weight_decay": model.wd},
+            {
+                "params": list(model.head.parameters()),
+                "weight_decay": model.wd,
+                "lr": model.head_lr,
+            },
         ],
         lr=0.05,
     )
 
     def step(idx):
         lp = model([p[idx] for p in pre_tr])
+        if model.smoothing:
+            return (1 - model.smoothing) * nn.functional.nll_loss(lp, ytr_t[idx]) - (
+                model.smoothing * lp.mean(1).mean()
+            )
         return nn.functional.nll_loss(lp, ytr_t[idx])
 
     res = train_loop(
-        model, step, len(tr), opt, epochs=60, batch_size=32,
-        generator=torch.Generator().manual_seed(seed + 1), patience=20, loss_floor=0.01,
+        model,
+        step,
+        len(tr),
+        opt,
+        epochs=60,
+        batch_size=32,
+        generator=torch.Generator().manual_seed(seed + 1),
+        patience=None if model.floor is None else 20,
+        loss_floor=model.floor,
     )
     fit_s = time.perf_counter() - t0
     model.eval()
@@ -234,9 +258,13 @@ def run(dataset, variant, seed, data="../shared/ucr"):
             [model([p[i : i + 64] for p in pre_te]).argmax(1) for i in range(0, len(te), 64)]
         ).numpy()
     return {
-        "dataset": dataset, "variant": variant, "seed": seed,
-        "acc": float((pred == y_te).mean()), "fit_s": round(fit_s, 1),
-        "epochs": len(res.history["epoch"]), "final_loss": res.history["train_loss"][-1],
+        "dataset": dataset,
+        "variant": variant,
+        "seed": seed,
+        "acc": float((pred == y_te).mean()),
+        "fit_s": round(fit_s, 1),
+        "epochs": len(res.history["epoch"]),
+        "final_loss": res.history["train_loss"][-1],
     }
 
 

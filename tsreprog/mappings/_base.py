@@ -37,11 +37,25 @@ class Mapping(BaseEstimator):
     ``trains``
         Whether the module has trainable parameters (then a fit with ``reprogram=False`` and
         ``finetune=False`` still has something to learn).
+    ``needs_source_classes``
+        Whether it reads the backbone's output as source-class logits (a softmax over named
+        classes); such a mapping refuses a backbone whose output is an embedding.
     """
 
     name: ClassVar[str] = ""
     trains: ClassVar[bool] = False
+    needs_source_classes: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
+
+    def check_backbone(self, cfg) -> None:
+        """Refuse a backbone (its :class:`~tsreprog.backbones.BackboneCfg`) whose output this
+        mapping cannot use: an embedding, for a mapping that needs source classes."""
+        if self.needs_source_classes and cfg.output != "logits":
+            raise ValueError(
+                f"mapping={self.name!r} needs source classes, but backbone {cfg.name!r} outputs "
+                f"a {cfg.num_classes}-d {cfg.output} without classes; use mapping='linear', "
+                "or a backbone with source classes"
+            )
 
     def check(self, n_source: int, n_target: int) -> None:
         """Validate the parameters against the backbone's and the task's class counts."""

@@ -87,9 +87,11 @@ class CrepeNet(nn.Module):
 
     Shapes
     ------
-    ``frames (batch, n_frames, 1024) -> logits (batch, 360)``; ``return_extras=True`` adds
+    ``frames (batch, n_frames, 1024) -> logits (batch, 360)``, the frame mean of the
+    pre-sigmoid outputs, minus their mean over the bins; ``return_extras=True`` adds
     ``embedding`` (batch, 4 * channels[-1]), the frame mean of the last layer's input, and
-    ``frame_logits`` (batch, n_frames, 360).
+    ``frame_logits`` (batch, n_frames, 360), not centred (their sigmoid is torchcrepe's
+    activation).
     """
 
     def __init__(self, channels: tuple[int, ...] = (128, 16, 16, 16, 32, 64)) -> None:
@@ -120,6 +122,9 @@ class CrepeNet(nn.Module):
         emb = self.frame_embedding(frames.reshape(b * n, FRAME)).view(b, n, -1)
         pooled = emb.mean(1)
         logits = self.classifier(pooled)  # == mean over frames of the per-frame logits
+        # centred over the bins: a softmax (many-to-one) does not see the shift, and a linear
+        # map is spared the common offset (about -10 in every bin, since most bins are "off")
+        logits = logits - logits.mean(-1, keepdim=True)
         if return_extras:
             return logits, {"embedding": pooled, "frame_logits": self.classifier(emb)}
         return logits

@@ -284,3 +284,48 @@ def test_each_zoo_backbone_fits_gunpoint(name, gunpoint):
     # the majority class of the test split is 0.507
     assert loss[-1] < loss[0]
     assert accuracy > 0.58, accuracy
+
+
+@pytest.mark.parametrize(
+    "name, card",
+    [
+        ("crepe", "MODEL_CARD_crepe.md"),
+        ("resemblyzer", "MODEL_CARD_resemblyzer.md"),
+        ("silero-vad", "MODEL_CARD_silero_vad.md"),
+    ],
+)
+def test_model_cards_agree_with_the_configurations(name, card):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "pretrained" / card).read_text()
+    cfg = get_backbone_cfg(name)
+    (tag, spec), *_ = cfg.weights.items()
+    assert f"`{name}.{tag}`" in text
+    assert spec.sha256 in text and spec.file in text
+    assert f"{spec.checked_version}" in text
+    assert f"{cfg.input_samples:,}" in text
+    assert cfg.license.split(" ")[0] in text
+    # the measured port differences quoted in the card are the committed ones
+    measured = (Path(__file__).resolve().parents[1] / "results/zoo/port_check.txt").read_text()
+    rows = [r for r in measured.splitlines() if r.startswith(f"| {name.split('-')[0]} |")]
+    worst = max(rows, key=lambda r: float(r.split("|")[-2]))
+    assert worst.split("|")[-2].strip() in text
+
+
+def test_plots_draw_or_refuse_a_backbone_without_log_mel_features(toy_series):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tsreprog import plot
+
+    X, y = toy_series
+    clf = ReprogramClassifier(backbone="silero-vad", weights=None, epochs=2, random_state=0)
+    clf.fit(X, y)
+    for fig in (plot.plot_history(clf), plot.plot_mapping(clf), plot.plot_saliency(clf, X[0])):
+        assert fig.axes
+    for draw in (plot.plot_theta, lambda c: plot.plot_reprogrammed_input(c, X[0])):
+        with pytest.raises(ValueError, match="draws log-mel features.*SileroSTFT"):
+            draw(clf)
+    with pytest.raises(ValueError, match="no source probabilities"):
+        plot.plot_source_probabilities(clf, X)

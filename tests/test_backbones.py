@@ -14,7 +14,7 @@ from tsreprog.backbones._registry import _CFGS
 
 
 def test_registry_lists_the_backbones():
-    assert {"attrnn", "tiny-test"} <= set(list_backbones())
+    assert {"attrnn", "crepe", "resemblyzer", "silero-vad", "tiny-test"} <= set(list_backbones())
     assert list_backbones("tiny*") == ["tiny-test"]
 
 
@@ -24,14 +24,27 @@ def test_forward_shape_attention_and_frozen_eval_invariance(name):
     cfg = bb.cfg
     wave = torch.randn(2, cfg.input_samples)
     logits = bb(wave)
-    assert logits.shape == (2, cfg.num_classes) == (2, 36)
+    assert logits.shape == (2, cfg.num_classes)
+    assert cfg.output in ("logits", "embedding")
+    assert len(cfg.label_names) == (cfg.num_classes if cfg.output == "logits" else 0)
     feats = bb.frontend(wave)
     logits2, extras = bb.forward_features(feats, return_extras=True)
     torch.testing.assert_close(logits2, logits)
-    torch.testing.assert_close(extras["attention"].sum(-1), torch.ones(2))
+    assert extras["embedding"].shape[0] == 2 and extras["embedding"].ndim == 2
+    if "attention" in extras:  # weights over the frames, where the network has them
+        torch.testing.assert_close(extras["attention"].sum(-1), torch.ones(2))
     assert all(not p.requires_grad for p in bb.parameters())
     # a frozen model in eval mode gives the same output twice (no dropout, running BN stats)
     torch.testing.assert_close(bb(wave), logits)
+
+
+@pytest.mark.parametrize("name", list_backbones())
+def test_gradients_reach_the_input_of_a_frozen_backbone(name):
+    bb = create_backbone(name, weights=None, seed=0).freeze()
+    wave = torch.randn(2, bb.cfg.input_samples, requires_grad=True)
+    (bb(wave) * torch.randn(bb.cfg.num_classes)).sum().backward()
+    assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0
+    assert all(p.grad is None for p in bb.parameters())
 
 
 def test_attrnn_layer_sizes_match_the_reference():
@@ -150,7 +163,12 @@ def test_test_backbone_is_not_listed_for_users_but_found_by_name():
         "print(list_backbones())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:3] == ["['attrnn']", "1600", "['attrnn', 'tiny-test']"]
+    zoo = "'crepe', 'resemblyzer', 'silero-vad'"
+    assert out.stdout.split("\n")[:3] == [
+        f"['attrnn', {zoo}]",
+        "1600",
+        f"['attrnn', {zoo}, 'tiny-test']",
+    ]
 
 
 def test_a_weights_tag_names_the_shipped_file_and_unknown_tags_are_refused():

@@ -133,3 +133,29 @@ def test_fast_path_matches_reference_on_cuda_and_cpu():
     for logits, grad in results[1:]:
         torch.testing.assert_close(logits, results[0][0], atol=1e-4, rtol=0)
         torch.testing.assert_close(grad / scale, results[0][1] / scale, atol=1e-4, rtol=0)
+
+
+class _FramesFrontend(torch.nn.Module):
+    """A front end without ``stft``/``from_stft``: non-overlapping 100-sample frames."""
+
+    def forward(self, wave):
+        return wave.unflatten(-1, (-1, 100)).transpose(-1, -2)  # (batch, 100, frames)
+
+
+def test_a_front_end_without_the_spectral_path_runs_the_reference_path():
+    from tsreprog.model import has_spectral_path
+
+    model = _model(backbone="tiny-test")
+    assert has_spectral_path(model.backbone.frontend)
+    model.backbone.frontend = _FramesFrontend()
+    assert not has_spectral_path(model.backbone.frontend)
+    placed = torch.randn(3, 1600)
+    assert model.placed_spectra(placed) is None
+    # fast=True falls back to frontend(placed + θ): the same features as fast=False
+    expected = placed + model.reprogrammer.theta.detach()
+    for fast in (True, False):
+        feats = model.logmel(placed, fast=fast)
+        assert feats.shape == (3, 100, 16)
+        torch.testing.assert_close(feats.detach(), _FramesFrontend()(expected))
+    feats.sum().backward()
+    assert model.reprogrammer.theta.grad is not None

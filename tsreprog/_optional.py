@@ -7,7 +7,7 @@ import importlib
 __all__ = ["require"]
 
 #: module -> the extra of ``pip install "tsreprog[EXTRA]"`` that installs it
-EXTRAS = {"matplotlib": "plot"}
+EXTRAS = {"matplotlib": "plot", "onnx": "zoo"}
 
 
 def require(module: str, feature: str):

@@ -218,6 +218,7 @@ class BaseReprogrammer(BaseEstimator):
     def _initialize_stages(self, cfg, n_classes: int) -> tuple[Placement, Mapping]:
         """This fit's placement and mapping, checked against the backbone and each other."""
         mapping = clone(get_mapping(self.mapping))
+        mapping.check_backbone(cfg)
         mapping.check(cfg.output_width(mapping.reads(cfg)), n_classes)
         if not (self.reprogram or self.finetune or mapping.trains):
             raise ValueError(

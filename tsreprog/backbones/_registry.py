@@ -47,9 +47,10 @@ def split_name(name: str) -> tuple[str, str | None]:
 def list_backbones(pattern: str = "*", pretrained: bool = False) -> list[str]:
     """Registered architecture names matching a shell-style ``pattern``.
 
-    ``pretrained=True`` lists ``name.tag`` for every shipped weights file that is present.
+    ``pretrained=True`` lists ``name.tag`` for every weights file that is present (shipped
+    with tsreprog, or by an installed package that the backbone reads its weights from).
     """
-    from tsreprog.backbones._weights import package_file
+    from tsreprog.backbones._weights import weights_present
 
     names = sorted(n for n in _ENTRYPOINTS if fnmatch.fnmatch(n, pattern))
     if not pretrained:
@@ -58,7 +59,7 @@ def list_backbones(pattern: str = "*", pretrained: bool = False) -> list[str]:
         f"{n}.{tag}"
         for n in names
         for tag, file in _CFGS[n].weights.items()
-        if package_file(file).is_file()
+        if weights_present(file)
     ]
 
 

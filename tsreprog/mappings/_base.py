@@ -44,12 +44,26 @@ class Mapping(BaseEstimator):
     ``remaps``
         Whether the fit calls :meth:`remap` after every epoch, with scores of the training
         series under the current θ (mappings that follow the perturbation as it learns).
+    ``needs_source_classes``
+        Whether it reads the backbone's output as source-class logits (a softmax over named
+        classes); such a mapping refuses a backbone whose output is an embedding.
     """
 
     name: ClassVar[str] = ""
     trains: ClassVar[bool] = False
     remaps: ClassVar[bool] = False
+    needs_source_classes: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
+
+    def check_backbone(self, cfg) -> None:
+        """Refuse a backbone (its :class:`~tsreprog.backbones.BackboneCfg`) whose output this
+        mapping cannot use: an embedding, for a mapping that needs source classes."""
+        if self.needs_source_classes and cfg.output != "logits":
+            raise ValueError(
+                f"mapping={self.name!r} needs source classes, but backbone {cfg.name!r} outputs "
+                f"a {cfg.num_classes}-d {cfg.output} without classes; use mapping='linear', "
+                "or a backbone with source classes"
+            )
 
     def reads(self, cfg) -> str:
         """The output of the backbone described by ``cfg`` (a ``BackboneCfg``) that this

@@ -89,6 +89,7 @@ class BLM(Mapping):
     name = "blm"
     trains = False
     remaps = True
+    needs_source_classes = True
     _parameter_constraints = {
         "top_k": [Interval(Integral, 1, None, closed="left")],
         "smoothing": [Interval(Real, 0, None, closed="neither")],

@@ -97,6 +97,7 @@ class ManyToOne(Mapping):
 
     name = "many_to_one"
     trains = False
+    needs_source_classes = True
     _parameter_constraints = {
         "n_map": [Interval(Integral, 1, None, closed="left"), None],
         "assignment": [StrOptions(set(ASSIGNMENTS))],

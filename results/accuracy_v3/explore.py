@@ -170,7 +170,8 @@ class Joint(nn.Module):
         self.head_lr = 0.005 if "-hlr" in head else 0.05
         self.smoothing = 0.1 if "-ls" in head else 0.0
         self.floor = None if "-nofloor" in head else 0.01
-        for suffix in ("-notheta", "-wd", "-hlr", "-ls", "-nofloor"):
+        self.ridge = "-ridge" in head
+        for suffix in ("-notheta", "-wd", "-hlr", "-ls", "-nofloor", "-ridge"):
             head = head.replace(suffix, "")
         self.head_kind = head
         d = {"logits": 36, "ctx": 128, "meanmax": 256, "pooled": 384, "pooled2": 640, "both": 420}[
@@ -189,11 +190,14 @@ class Joint(nn.Module):
         self.net.eval()
         return self
 
-    def forward(self, pres):
+    def features(self, pres):
         outs = []
         for v, p in zip(self.views, pres):
             outs.append(network_features(self.net, v(p))[self.head_kind])
-        return torch.log_softmax(self.head(torch.cat(outs, 1)), dim=1)
+        return torch.cat(outs, 1)
+
+    def forward(self, pres):
+        return torch.log_softmax(self.head(self.features(pres)), dim=1)
 
 
 def run(dataset, variant, seed, data="../shared/ucr"):
@@ -257,6 +261,19 @@ def run(dataset, variant, seed, data="../shared/ucr"):
         pred = torch.cat(
             [model([p[i : i + 64] for p in pre_te]).argmax(1) for i in range(0, len(te), 64)]
         ).numpy()
+        if model.ridge:  # refit the head in closed form on the trained θ's features
+            from sklearn.linear_model import RidgeClassifierCV
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            def feats(pre, n):
+                return torch.cat(
+                    [model.features([p[i : i + 64] for p in pre]) for i in range(0, n, 64)]
+                ).numpy()
+
+            ridge = make_pipeline(StandardScaler(), RidgeClassifierCV(np.logspace(-3, 3, 10)))
+            ridge.fit(feats(pre_tr, len(tr)), y_tr)
+            pred = ridge.predict(feats(pre_te, len(te)))
     return {
         "dataset": dataset,
         "variant": variant,

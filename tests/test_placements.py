@@ -210,3 +210,21 @@ def test_carrier_above_nyquist_is_refused_with_the_parameter_named():
     assert placed.shape == (1, 1600) and occ.all()
     with pytest.raises(ValueError, match="carrier_hz=9000"):
         place_series([np.ones(5)], 1600, AM(carrier_hz=9000), sample_rate=16000)
+
+
+def test_segments_tile_overlapping_pieces_in_order():
+    from tsreprog.placements.segments import Segments
+
+    x = np.arange(90, dtype=float)
+    p = Segments(n_segments=4, overlap=0.5)
+    piece, starts = p.pieces(90)
+    assert piece == 36 and starts.tolist() == [0, 18, 36, 54]
+    placed, occ = p.place([x], 1000, 16000)
+    part = 1000 // 4
+    for k, start in enumerate(starts):
+        seg = placed[0, k * part : (k + 1) * part]
+        np.testing.assert_array_equal(seg[:piece], x[start : start + piece])
+        np.testing.assert_array_equal(seg[piece : 2 * piece], x[start : start + piece])
+    assert occ.all() and not Segments(n_segments=1).keeps_order()
+    with pytest.raises(ValueError, match="n_segments <= 500"):
+        Segments(n_segments=600).place([x], 1000, 16000)

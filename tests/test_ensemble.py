@@ -65,3 +65,15 @@ def test_bad_ensembles_are_refused():
         ReprogramClassifier(placement=("repeat", "am")).set_params(placement__length=64)
     with pytest.raises(ValueError, match="n_seeds"):
         ReprogramClassifier(n_seeds=0, **TINY).fit(X, y)
+
+
+def test_plots_of_an_ensemble_name_the_member_route():
+    pytest.importorskip("matplotlib")
+    from tsreprog import plot as tplot
+
+    ens = ReprogramClassifier(placement=("repeat", "am"), random_state=0, **TINY).fit(X, y)
+    for draw in (tplot.plot_theta, tplot.plot_mapping, tplot.plot_history):
+        with pytest.raises(ValueError, match=r"ensemble of 2 .*clf\.estimators_\[0\]"):
+            draw(ens)
+    fig = tplot.plot_history(ens.estimators_[0])
+    assert fig.axes

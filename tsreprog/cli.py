@@ -63,10 +63,19 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     acc = clf.score(Xte, yte)
     pred_s = time.perf_counter() - t0
-    print(
-        f"best epoch {clf.best_epoch_} of {clf.n_iter_}; trainable parameters "
-        f"{clf.n_trainable_params_:,}"
-    )
+    if hasattr(clf, "estimators_"):  # an ensemble: one reprogramming per view and seed
+        views = ", ".join(
+            f"{m.placement_.name} {m.best_epoch_}/{m.n_iter_}" for m in clf.estimators_
+        )
+        print(
+            f"{len(clf.estimators_)} reprogrammings (best epoch / epochs run: {views}); "
+            f"trainable parameters {clf.n_trainable_params_:,}"
+        )
+    else:
+        print(
+            f"best epoch {clf.best_epoch_} of {clf.n_iter_}; trainable parameters "
+            f"{clf.n_trainable_params_:,}"
+        )
     print(f"{args.dataset} test accuracy: {acc:.4f}  (fit {fit_s:.1f} s, predict {pred_s:.1f} s)")
     from tsreprog._io import peak_rss_mb
 

@@ -81,7 +81,19 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
     return Figure(figsize=figsize, layout="constrained")
 
 
+def _single(clf: ReprogramClassifier) -> None:
+    """Refuse an ensemble: the pictures show one reprogramming (θ, mapping, history)."""
+    members = getattr(clf, "estimators_", None)
+    if members is not None:
+        raise ValueError(
+            f"this ReprogramClassifier is an ensemble of {len(members)} reprogrammings "
+            f"(placement={clf.placement!r}, n_seeds={clf.n_seeds}); draw one of them, e.g. "
+            "plot_theta(clf.estimators_[0])"
+        )
+
+
 def _model(clf: ReprogramClassifier) -> ReprogrammedModel:
+    _single(clf)
     check_is_fitted(clf, "theta_")
     model = clf.model_
     model.eval()  # fitted models are in eval mode already; never apply θ dropout here
@@ -320,7 +332,6 @@ def plot_mapping(clf: ReprogramClassifier, *, figsize: tuple[float, float] | Non
         the classes. A linear head on another layer than the logits (``Linear(layer=...)``,
         the default ``"auto"`` on the AttRNN) is drawn over that layer's features, numbered.
     """
-    check_is_fitted(clf, "theta_")
     model = _model(clf)
     # a head on another layer than the logits reads features, not source words
     words = _word_names(clf) if model.layer == "logits" else None
@@ -666,6 +677,7 @@ def plot_history(
     if isinstance(clf_or_history, Mapping):
         hist = clf_or_history
     else:
+        _single(clf_or_history)
         check_is_fitted(clf_or_history, "history_")
         hist = clf_or_history.history_
         if best_epoch is None:

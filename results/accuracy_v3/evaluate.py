@@ -31,6 +31,17 @@ ENSEMBLES = {
     "default + logits": [("default", 0), ("logits", 0)],
     "default + am + fm": [("default", 0), ("am", 0), ("fm", 0)],
     "default + am + rs128": [("default", 0), ("am", 0), ("rs128", 0)],
+    "default + segments": [("default", 0), ("segments", 0)],
+    "segments + am": [("segments", 0), ("am", 0)],
+    "default + segments + am": [("default", 0), ("segments", 0), ("am", 0)],
+    "(default + segments + am) x 2 seeds": [
+        ("default", 0),
+        ("segments", 0),
+        ("am", 0),
+        ("default", 1),
+        ("segments", 1),
+        ("am", 1),
+    ],
 }
 
 

@@ -334,8 +334,12 @@ def test_cell_records_what_it_ran(tmp_path):
     assert 0 <= row["accuracy"] <= 1 and row["fit_seconds"] > 0
     assert json.loads(row["params"]) == TINY
     assert row["peak_rss_mb"] >= row["rss_start_mb"] > 0 or row["peak_rss_source"] == "ru_maxrss"
-    assert len(row["backbone_sha256"]) == 64 and row["n_iter"] == 1
+    # the default is an ensemble of two views: one value per member (one backbone checksum:
+    # both members share the seed, so the tiny backbone's random initialisation too)
+    assert row["n_iter"] == [1, 1] and len(row["backbone_sha256"]) == 64
     assert len(cases.y_true) == 8 and cases.proba.shape == (8, 2)
+    one, _ = bench._run_cell("Tiny", "tsreprog", 3, str(data), {**TINY, "placement": "repeat"})
+    assert len(one["backbone_sha256"]) == 64 and one["n_iter"] == 1
     assert row["accuracy"] == pytest.approx(np.mean(cases.y_true == cases.y_pred))
     bad, none = bench._run_cell("Tiny", "tsreprog", 0, str(data), {"backbone": "no-such"})
     assert bad["status"] == "failed" and "no-such" in bad["error"] and none is None

@@ -27,6 +27,7 @@ def fast(**kw):
         epochs=2,
         random_state=0,
         mapping=ManyToOne(assignment="random"),
+        placement="repeat",  # one reprogramming (the default is an ensemble of two views)
     )
     params.update(kw)
     return ReprogramClassifier(**params)

@@ -22,7 +22,7 @@ needs_aeon = pytest.mark.skipif(
     reason="aeon is not installed (pip install 'tsreprog[aeon]')",
 )
 
-FAST = dict(backbone="tiny-test", epochs=2, random_state=0)
+FAST = dict(backbone="tiny-test", epochs=2, random_state=0, placement="repeat")
 
 
 def _cls():

@@ -12,7 +12,7 @@ import pytest
 from tsreprog import ReprogramClassifier
 from tsreprog.integrations.sktime import ReprogramTSClassifier
 
-FAST = dict(backbone="tiny-test", epochs=2, random_state=0)
+FAST = dict(backbone="tiny-test", epochs=2, random_state=0, placement="repeat")
 
 
 def test_same_parameters_and_defaults_as_reprogram_classifier():

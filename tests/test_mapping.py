@@ -180,6 +180,11 @@ def test_remapping_entries_are_updated_after_every_epoch(name, toy_series, monke
         type(mapping), "remap", lambda self, m, s: calls.append(1) or original(self, m, s)
     )
     clf = ReprogramClassifier(
-        backbone="tiny-test", mapping=name, epochs=3, patience=None, random_state=0
+        backbone="tiny-test",
+        mapping=name,
+        epochs=3,
+        patience=None,
+        random_state=0,
+        placement="repeat",
     ).fit(X, y)
     assert len(calls) == clf.n_iter_ == 3

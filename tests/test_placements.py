@@ -93,7 +93,7 @@ def test_entry_fits_in_the_estimator_and_mask_conflicts_are_refused(name, toy_se
 def test_nested_parameters_work_in_set_params_and_grid_search(toy_series):
     from sklearn.model_selection import GridSearchCV
 
-    clf = ReprogramClassifier(backbone="tiny-test", epochs=1, random_state=0)
+    clf = ReprogramClassifier(backbone="tiny-test", epochs=1, random_state=0, placement="repeat")
     clf.set_params(placement__n_repeats=2)
     assert isinstance(clf.placement, Repeat) and clf.placement.n_repeats == 2
     assert clf.get_params()["placement__n_repeats"] == 2

@@ -42,6 +42,7 @@ def _fit(**kw) -> ReprogramClassifier:
         random_state=0,
         validation_fraction=0.25,
         mapping="many_to_one",
+        placement="repeat",  # the pictures show one reprogramming
     )
     params.update(kw)
     with warnings.catch_warnings():
@@ -499,6 +500,7 @@ def test_plots_on_attrnn():
             batch_size=4,
             validation_fraction=None,
             random_state=0,
+            placement="repeat",
         ).fit(X, y)
     fig = tp.plot_reprogrammed_input(clf, X[0])
     assert fig.axes[1].get_images()[0].get_array().shape == (80, 125)

@@ -25,7 +25,8 @@ _Y = np.array([0, 1] * 4)
 
 
 def tiny(**kw):
-    return ReprogramClassifier(**{"backbone": "tiny-test", "epochs": 2, "random_state": 0, **kw})
+    params = {"backbone": "tiny-test", "epochs": 2, "random_state": 0, "placement": "repeat"}
+    return ReprogramClassifier(**{**params, **kw})
 
 
 # (case, estimator params, X, y, exception type, phrase in the message)

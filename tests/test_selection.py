@@ -18,7 +18,9 @@ def _data(n=24, length=40, seed=0):
 
 
 def _base(**kw):
-    return ReprogramClassifier(backbone="tiny-test", epochs=2, **kw)
+    return ReprogramClassifier(
+        **{"backbone": "tiny-test", "epochs": 2, "placement": "repeat", **kw}
+    )
 
 
 def test_best_params_are_the_top_ranked_candidate_and_are_refitted():

@@ -211,7 +211,9 @@ def test_many_to_one_needs_source_classes_and_is_refused_for_an_embedding(name, 
 
 def test_source_proba_is_refused_for_an_embedding(toy_series):
     X, y = toy_series
-    clf = ReprogramClassifier(backbone="silero-vad", weights=None, epochs=1, random_state=0)
+    clf = ReprogramClassifier(
+        backbone="silero-vad", weights=None, epochs=1, random_state=0, placement="repeat"
+    )
     clf.fit(X, y)
     with pytest.raises(ValueError, match="no source probabilities.*embedding"):
         clf.source_proba(X)
@@ -276,7 +278,9 @@ GUNPOINT = {
 def test_each_zoo_backbone_fits_gunpoint(name, gunpoint):
     pytest.importorskip(ZOO[name], reason="pip install 'tsreprog[zoo]'")
     Xtr, ytr, Xte, yte = gunpoint
-    clf = ReprogramClassifier(backbone=name, epochs=3, random_state=0, **GUNPOINT[name])
+    # one view: the test checks each backbone, not the ensemble
+    params = {"placement": "repeat", **GUNPOINT[name]}
+    clf = ReprogramClassifier(backbone=name, epochs=3, random_state=0, **params)
     clf.fit(Xtr, ytr)
     loss = clf.history_["train_loss"]
     accuracy = float(np.mean(clf.predict(Xte) == yte))
@@ -320,7 +324,9 @@ def test_plots_draw_or_refuse_a_backbone_without_log_mel_features(toy_series):
     from tsreprog import plot
 
     X, y = toy_series
-    clf = ReprogramClassifier(backbone="silero-vad", weights=None, epochs=2, random_state=0)
+    clf = ReprogramClassifier(
+        backbone="silero-vad", weights=None, epochs=2, random_state=0, placement="repeat"
+    )
     clf.fit(X, y)
     for fig in (plot.plot_history(clf), plot.plot_mapping(clf), plot.plot_saliency(clf, X[0])):
         assert fig.axes

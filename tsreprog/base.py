@@ -31,7 +31,7 @@ from tsreprog.saving import load_estimator, save_estimator
 from tsreprog.step import ReprogramStep
 from tsreprog.training import adam_with_schedule, holdout_split, train_loop
 
-__all__ = ["BaseReprogrammer", "members_state"]
+__all__ = ["BaseReprogrammer", "EnsembleError", "members_state"]
 
 # the spectra of the placed training series are computed once per fit when they fit in this
 # many MB (0.5 MB per series for the AttRNN: ECG5000's 500 series fit, FordA's 3,601 do not)
@@ -40,6 +40,10 @@ _SPEC_CACHE_MB = 512.0
 
 def _numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
+
+
+class EnsembleError(ValueError, AttributeError):
+    """What looks into one reprogramming was asked of an ensemble."""
 
 
 def members_state(fitted: list) -> dict:
@@ -121,9 +125,10 @@ class BaseReprogrammer(BaseEstimator):
         return self
 
     def _check_single(self, what: str) -> None:
-        """Refuse ``what`` on an ensemble, naming the member route."""
+        """Refuse ``what`` on an ensemble, naming the member route (an AttributeError too, so
+        that ``hasattr(clf, "model_")`` is False for an ensemble)."""
         if "estimators_" in self.__dict__:
-            raise ValueError(
+            raise EnsembleError(
                 f"{what} looks into one reprogramming, and this {type(self).__name__} is an "
                 f"ensemble of {len(self.estimators_)} members (placement={self.placement!r}, "
                 f"n_seeds={self.n_seeds}); call it on a member, e.g. clf.estimators_[0]"

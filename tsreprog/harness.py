@@ -202,7 +202,9 @@ def _fitted(est) -> dict:
         ("n_trainable_params", "n_trainable_params_"),
     ):
         if hasattr(est, attr):
-            out[key] = getattr(est, attr)
+            value = getattr(est, attr)
+            # an ensemble has one value per member (an array), recorded as a JSON list
+            out[key] = value.tolist() if isinstance(value, np.ndarray) else value
     return out
 
 

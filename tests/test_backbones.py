@@ -176,7 +176,11 @@ def test_a_weights_tag_names_the_shipped_file_and_unknown_tags_are_refused():
     plain = create_backbone("attrnn")
     assert state_dict_sha256(tagged) == state_dict_sha256(plain)
     assert get_backbone_cfg("attrnn.synth") is get_backbone_cfg("attrnn")
-    assert list_backbones("attrnn", pretrained=True) == ["attrnn.synth"]
+    assert list_backbones("attrnn", pretrained=True) == ["attrnn.synth", "attrnn.synth-v2"]
+    # the second tag is other weights of the same architecture, each checked by its sha256
+    v2 = create_backbone("attrnn.synth-v2")
+    assert state_dict_sha256(v2) != state_dict_sha256(plain)
+    assert v2.weights_meta["n_train"] == 22932
     with pytest.raises(ValueError, match="no weights tagged 'real'.*attrnn.synth"):
         create_backbone("attrnn.real")
     with pytest.raises(ValueError, match="names shipped weights"):

@@ -115,7 +115,9 @@ class AttRNN(nn.Module):
 
 ATTRNN_CFG = BackboneCfg(
     name="attrnn",
-    weights={"synth": "attrnn_synth.pt"},
+    # synth: espeak-ng, 9,000 clips (the default); synth-v2: espeak-ng, flite and festival,
+    # 30,600 augmented clips (issue 17; results/source_model/README.md)
+    weights={"synth": "attrnn_synth.pt", "synth-v2": "attrnn_synth_v2.pt"},
     sample_rate=16000,
     input_samples=16000,
     num_classes=36,

@@ -8,6 +8,8 @@
 #   probe      a linear probe on the frozen backbone's output (θ off: reprogram=False with
 #              mapping=linear, the estimator's default mapping): does reprogramming beat probing?
 # Fit and predict times are in every cell's record (fit_seconds, predict_seconds).
+# Every setting uses one view, placement=repeat (since 2026-12-06 the estimator's default is a
+# two-view ensemble; one view keeps the study at half the cost and asks about the backbone).
 #
 # Usage (from the repository root):
 #   bash results/zoo/run.sh OUT [bench options...]
@@ -26,9 +28,9 @@ BACKBONES="${BACKBONES:-attrnn silero-vad resemblyzer crepe}"
 TSREPROG="${TSREPROG:-tsreprog}"
 for bb in $BACKBONES; do
   "$TSREPROG" --threads 1 bench "$@" --methods tsreprog --out "$OUT/$bb/reprogram" \
-    --set "backbone=$bb"
+    --set "backbone=$bb" placement=repeat
   "$TSREPROG" --threads 1 bench "$@" --methods tsreprog-random --out "$OUT/$bb/random" \
-    --set "backbone=$bb"
+    --set "backbone=$bb" placement=repeat
   "$TSREPROG" --threads 1 bench "$@" --methods tsreprog --out "$OUT/$bb/probe" \
-    --set "backbone=$bb" reprogram=False mapping=linear
+    --set "backbone=$bb" placement=repeat reprogram=False mapping=linear
 done

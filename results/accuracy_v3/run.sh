@@ -15,7 +15,9 @@ run() {  # run NAME METHODS [--set ...]
   tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods "$methods" \
     --seeds 3 --out "$out/$name" "$@"
 }
-run default tsreprog,minirocket                     # new defaults: Linear(layer="auto") = pooled
+# "default": the single-view default of the study's time (tiling + Linear(layer="auto"), the
+# pooled head); today's default is the vote of "default" and "segments"
+run default tsreprog,minirocket --set placement=repeat
 run logits tsreprog --set mapping__layer=logits      # the previous default: a linear map of the logits
 run am tsreprog --set placement=am
 run segments tsreprog --set placement=segments

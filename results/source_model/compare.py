@@ -29,7 +29,9 @@ def vote(suite: str) -> pd.DataFrame:
     rows = {}
     for ds in sorted(set(load_results(V3 / suite / "default").dataset)):
         for seed in range(3):
-            paths = [cell_path(V3 / suite / s, "tsreprog", ds, seed) for s in ("default", "segments")]
+            paths = [
+                cell_path(V3 / suite / s, "tsreprog", ds, seed) for s in ("default", "segments")
+            ]
             if not all(p.is_file() for p in paths):
                 continue
             a, b = (read_cell(p)[1] for p in paths)
@@ -56,9 +58,9 @@ def main(suite: str) -> None:
     both = sorted(set(old.dropna().index) & set(new.dropna().index))
     table = pd.DataFrame(
         {
-            "attrnn.synth": old.reindex(both).mean(1),
-            "attrnn.synth-v2": new.reindex(both).mean(1),
-            "MiniRocket": mr.reindex(both).mean(1),
+            "attrnn.synth": old.reindex(both).mean(axis=1),
+            "attrnn.synth-v2": new.reindex(both).mean(axis=1),
+            "MiniRocket": mr.reindex(both).mean(axis=1),
         }
     )
     w, t, l_ = win_tie_loss(table["attrnn.synth-v2"], table["attrnn.synth"])
@@ -70,7 +72,7 @@ def main(suite: str) -> None:
                 f"{100 * v:.2f}"
                 for v in {"attrnn.synth": old, "attrnn.synth-v2": new, "MiniRocket": mr}[col]
                 .reindex(both)
-                .mean(0)
+                .mean(axis=0)
             ),
         ]
         for col in table.columns

@@ -49,7 +49,7 @@ def main(corpus: str, backbones: list[str]) -> None:
     waves = np.stack([sf.read(p, dtype="float32")[0][:16000] for p, _, _ in items])
     y = np.array([SPEECH_COMMANDS_CLASSES.index(w) for _, w, _ in items])
     engines = np.array([e for _, _, e in items])
-    counts = dict(zip(*np.unique(engines, return_counts=True)))
+    counts = {str(e): int(n) for e, n in zip(*np.unique(engines, return_counts=True))}
     print(f"{corpus}: {len(items)} clips; engines {counts}")
     for name in backbones:
         model = create_backbone(name).freeze()

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 NOFORD=SonyAIBORobotSurface1,TwoLeadECG,Coffee,GunPoint,Wine,Lightning2,Herring,ItalyPowerDemand,ECG200,Trace,Plane,Ham,Haptics,WormsTwoClass,Worms,SyntheticControl,Earthquakes,SmallKitchenAppliances,MiddlePhalanxTW,DistalPhalanxTW,ProximalPhalanxOutlineAgeGroup,ProximalPhalanxTW,ECG5000,MiddlePhalanxOutlineCorrect,ProximalPhalanxOutlineCorrect,Strawberry
 run() {  # run SEEDS DATASETS
-  tsreprog --threads 1 bench --data ../shared/ucr --datasets "$2" --methods minirocket,tsreprog \
+  tsreprog --threads 1 bench --data ../shared/ucr --datasets "$2" --methods minirocket,minirocket-ridge,tsreprog \
     --seeds "$1" --jobs "${JOBS:-1}" --out results/v2s_table_v3/runs < /dev/null
 }
 run 3 "$NOFORD"

@@ -60,6 +60,9 @@ def main() -> None:
     seeds = ts_rows[ts_rows.dataset.isin(datasets)].groupby("dataset").seed.nunique()
     fit = ts_rows[ts_rows.dataset.isin(datasets)].groupby("dataset").fit_seconds.mean()
     fit_mr = mr_rows[mr_rows.dataset.isin(datasets)].groupby("dataset").fit_seconds.mean()
+    _, ridge_rows = run_means(HERE / "runs", "minirocket-ridge")
+    fit_ridge = ridge_rows[ridge_rows.dataset.isin(datasets)].groupby("dataset").fit_seconds.mean()
+    ratio = (fit / fit_ridge).dropna()
     me = table["tsreprog (v3 defaults)"]
     rows = []
     for col in table.columns:
@@ -72,7 +75,10 @@ def main() -> None:
         md_table(["method", "mean %", "W/T/L of tsreprog (v3) against it"], rows),
         "",
         f"Mean fit seconds per dataset (one torch thread, shared machine): tsreprog "
-        f"{fit.mean():.1f}, MiniRocket {fit_mr.mean():.1f}.",
+        f"{fit.mean():.1f}, MiniRocket (sktime's RocketClassifier) {fit_mr.mean():.1f}, "
+        f"MiniRocketRidge {fit_ridge.mean():.2f}. Fit time of tsreprog over MiniRocketRidge's, "
+        f"same cells: median {ratio.median():.0f}x, range {ratio.min():.0f}x to "
+        f"{ratio.max():.0f}x, within 2x on {int((ratio <= 2).sum())} of {len(ratio)} datasets.",
         "",
         "Per dataset (%):",
         "",

@@ -96,6 +96,31 @@ def main(suite: str) -> None:
     (HERE / "reprogram" / f"{suite}.md").write_text(text)
 
 
+def pooled(suites: list[str]) -> None:
+    """The v2-minus-v1 difference over every (dataset, seed) cell of ``suites``, and a
+    Wilcoxon signed-rank test over the datasets' mean differences."""
+    from scipy.stats import wilcoxon
+
+    cells, per_dataset = [], []
+    for suite in suites:
+        old = vote(suite)
+        new, _ = run(HERE / "reprogram" / f"{suite}_synth_v2")
+        both = sorted(set(old.dropna().index) & set(new.dropna().index))
+        diff = (new.reindex(both) - old.reindex(both)).to_numpy()
+        cells.append(diff.ravel())
+        per_dataset.append(diff.mean(axis=1))
+    cells, per_dataset = np.concatenate(cells), np.concatenate(per_dataset)
+    se = cells.std() / np.sqrt(len(cells))
+    print(
+        f"synth-v2 minus synth over {len(cells)} cells of {', '.join(suites)}: "
+        f"{100 * cells.mean():+.2f} points (standard error {100 * se:.2f}); Wilcoxon over "
+        f"{len(per_dataset)} datasets p = {wilcoxon(per_dataset).pvalue:.2f}"
+    )
+
+
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["devsmall"]:
+    names = sys.argv[1:] or ["devsmall"]
+    for name in names:
         main(name)
+    if len(names) > 1:
+        pooled(names)

@@ -116,13 +116,14 @@ def main(suite: str) -> None:
                 n_cells[col],
             ]
         )
+    left_out = ", ".join(f"{k} ({n_cells[k]} cells)" for k in unfinished)
     lines = [
         f"{suite}: {len(complete)} datasets with every setting; test accuracy %, each dataset "
         "the mean over its seeds",
         "",
         *(
             [
-                f"Not finished, left out: {', '.join(f'{k} ({n_cells[k]} cells)' for k in unfinished)}",
+                f"Not finished, left out: {left_out}",
                 "",
             ]
             if unfinished

@@ -1,0 +1,121 @@
+"""Reprogramming accuracy against what the AttRNN backbone was trained on (development suites).
+
+Four backbones, today's default estimator (two views, pooled heads), 3 seeds per dataset:
+random initialisation (``reprogram/SUITE_random``), the held-out-engine model of 4,772 clips
+(``reprogram/SUITE_holdout9k``), ``attrnn.synth`` (6,732 clips, one engine; the soft vote of
+``results/accuracy_v3/SUITE`` ``default`` and ``segments``, see ``compare.py``) and
+``attrnn.synth-v2`` (22,932 clips, three engines; ``reprogram/SUITE_synth_v2``). Made by
+``scaling.sh``; the test split is used once per cell.
+
+    python results/source_model/scaling.py     # prints the table, writes scaling.md and scaling.png
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from compare import HERE, V3, vote  # noqa: E402
+
+from tsreprog.report import md_table, win_tie_loss  # noqa: E402
+from tsreprog.results import load_results  # noqa: E402
+
+# (label, training clips, source test accuracy as its metadata records, what it heard)
+BACKBONES = [
+    ("random", 0, None, "nothing (random initialisation)"),
+    ("holdout9k", 4772, 0.6888, "espeak-ng + festival, augmented"),
+    ("attrnn.synth", 6732, 0.9357, "espeak-ng only, no augmentation"),
+    ("attrnn.synth-v2", 22932, 0.7092, "espeak-ng + flite + festival, augmented"),
+]
+FOLDER = {"random": "random", "holdout9k": "holdout9k", "attrnn.synth-v2": "synth_v2"}
+SUITES = ["devsmall", "dev16"]
+
+
+def accuracies(suite: str) -> dict:
+    out = {"attrnn.synth": vote(suite)}
+    for name, sub in FOLDER.items():
+        folder = HERE / "reprogram" / f"{suite}_{sub}"
+        if folder.is_dir():
+            method = "tsreprog-random" if name == "random" else "tsreprog"
+            df = load_results(folder)
+            ok = df[(df.method == method) & (df.status == "ok")]
+            out[name] = ok.pivot_table(index="dataset", columns="seed", values="accuracy")
+    return out
+
+
+def main() -> None:
+    lines, points = [], {}
+    for suite in SUITES:
+        acc = accuracies(suite)
+        # datasets with all 3 seeds of every backbone present
+        both = sorted(set.intersection(*(set(a.dropna().index) for a in acc.values())))
+        mr = load_results(V3 / suite / "default")
+        mr = mr[(mr.method == "minirocket") & (mr.status == "ok")]
+        mr = mr.groupby("dataset").accuracy.mean().reindex(both)
+        rows = []
+        for name, clips, src, heard in BACKBONES:
+            if name not in acc:
+                continue
+            per_ds = acc[name].reindex(both).mean(axis=1)
+            seeds = acc[name].reindex(both).mean(axis=0)
+            w, t, l_ = win_tie_loss(per_ds, acc["attrnn.synth"].reindex(both).mean(axis=1))
+            points.setdefault(suite, []).append((clips, 100 * per_ds.mean(), name))
+            rows.append(
+                [
+                    name,
+                    heard,
+                    f"{clips:,}",
+                    "–" if src is None else f"{src:.4f}",
+                    f"**{100 * per_ds.mean():.2f}**",
+                    ", ".join(f"{100 * v:.2f}" for v in seeds),
+                    "–" if name == "attrnn.synth" else f"{w}/{t}/{l_}",
+                ]
+            )
+        lines += [
+            f"{suite}: {len(both)} datasets x 3 seeds; MiniRocket {100 * mr.mean():.2f} % on them",
+            "",
+            md_table(
+                [
+                    "backbone",
+                    "trained on",
+                    "training clips",
+                    "source test acc. (own split)",
+                    "reprogramming %",
+                    "per-seed means",
+                    "W/T/L vs attrnn.synth",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    text = "\n".join(lines)
+    print(text)
+    (HERE / "scaling.md").write_text(text)
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for suite, pts in points.items():
+        pts = sorted(pts)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=suite)
+        for x, y, name in pts:
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("clips the backbone was trained on (0 = random initialisation)")
+    ax.set_ylabel("reprogramming accuracy, %")
+    ax.set_title("Default estimator, 3 seeds, development suites")
+    ax.set_xlim(-1500, 28000)  # room for the last label
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    tmp = HERE / "scaling.png.tmp"
+    fig.savefig(tmp, format="png", dpi=120)
+    tmp.replace(HERE / "scaling.png")
+    print(f"wrote {HERE / 'scaling.md'} and {HERE / 'scaling.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Reprogramming accuracy against what the backbone was trained on (issue 17, item 3, partial):
+# today's default estimator (two views, pooled heads) on the development suites, 3 seeds, with
+#   random     the AttRNN randomly initialised (bench method tsreprog-random: nothing heard)
+#   holdout9k  the held-out-engine model of README's last section (espeak-ng + festival,
+#              4,772 training clips, augmentation + SpecAugment; weights outside the repository,
+#              made by the commands printed there)
+# The other two points are committed already: attrnn.synth (espeak-ng only, 6,732 clips, no
+# augmentation; results/accuracy_v3) and attrnn.synth-v2 (three engines, 22,932 clips;
+# reprogram/SUITE_synth_v2). Resumable: finished cells are kept. JOBS=2 uses both cores.
+#   bash results/source_model/scaling.sh          # then: python results/source_model/scaling.py
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HOLDOUT="${HOLDOUT:-/work/corpus_runs/holdout_flite_9k.pt}"
+for suite in devsmall dev16; do
+  tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods tsreprog-random \
+    --seeds 3 --jobs "${JOBS:-1}" --out "results/source_model/reprogram/${suite}_random" < /dev/null
+  tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods tsreprog \
+    --seeds 3 --jobs "${JOBS:-1}" --out "results/source_model/reprogram/${suite}_holdout9k" \
+    --set "weights=$HOLDOUT" < /dev/null
+done

@@ -20,6 +20,7 @@ __all__ = [
     "accuracy_table",
     "compare",
     "fmt_pct",
+    "md_dataset_table",
     "md_table",
     "ok_rows",
     "outcomes",
@@ -114,6 +115,18 @@ def md_table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def md_dataset_table(table: pd.DataFrame, datasets=None, decimals: int = 1) -> str:
+    """A Markdown table of accuracies in [0, 1] (rows: datasets, columns: methods) in percent.
+
+    ``datasets`` picks and orders the rows (all of ``table``'s by default).
+    """
+    datasets = list(table.index if datasets is None else datasets)
+    return md_table(
+        ["dataset", *table.columns],
+        [[d, *(f"{100 * v:.{decimals}f}" for v in table.loc[d])] for d in datasets],
+    )
 
 
 def plot_critical_difference(

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog.report import md_table, win_tie_loss
+from tsreprog._io import atomic_write_text
+from tsreprog.report import md_dataset_table, md_table, win_tie_loss
 from tsreprog.results import cell_path, load_results, read_cell
 
 HERE = Path(__file__).parent
@@ -144,14 +145,11 @@ def main(suite: str) -> None:
         "",
         "Per dataset (mean over seeds, %):",
         "",
-        md_table(
-            ["dataset", *per.columns],
-            [[ds, *(f"{100 * v:.1f}" for v in per.loc[ds])] for ds in per.index],
-        ),
+        md_dataset_table(per),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    (HERE / f"{suite}.md").write_text(text)
+    atomic_write_text(HERE / f"{suite}.md", text)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsreprog.report import md_table, win_tie_loss
+from tsreprog._io import atomic_write_text
+from tsreprog.report import md_dataset_table, md_table, win_tie_loss
 from tsreprog.results import cell_path, load_results, read_cell
 
 HERE = Path(__file__).parent
@@ -86,14 +87,11 @@ def main(suite: str) -> None:
         f"attrnn.synth-v2 against attrnn.synth, W/T/L per dataset: {w}/{t}/{l_}; mean fit "
         f"seconds of a synth-v2 ensemble cell {fit.reindex(both).mean():.1f}",
         "",
-        md_table(
-            ["dataset", *table.columns],
-            [[d, *(f"{100 * v:.1f}" for v in table.loc[d])] for d in both],
-        ),
+        md_dataset_table(table, both),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    (HERE / "reprogram" / f"{suite}.md").write_text(text)
+    atomic_write_text(HERE / "reprogram" / f"{suite}.md", text)
 
 
 def pooled(suites: list[str]) -> None:

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from compare import HERE, V3, vote  # noqa: E402
 
+from tsreprog._io import atomic_write_text  # noqa: E402
 from tsreprog.report import md_table, win_tie_loss  # noqa: E402
 from tsreprog.results import load_results  # noqa: E402
 
@@ -96,7 +97,7 @@ def main() -> None:
         ]
     text = "\n".join(lines)
     print(text)
-    (HERE / "scaling.md").write_text(text)
+    atomic_write_text(HERE / "scaling.md", text)
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for suite, pts in points.items():

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsreprog._io import atomic_write_text
 from tsreprog.bench import load_paper_results
-from tsreprog.report import md_table, win_tie_loss
+from tsreprog.report import md_dataset_table, md_table, win_tie_loss
 from tsreprog.results import load_results
 
 HERE = Path(__file__).parent
@@ -82,14 +83,11 @@ def main() -> None:
         "",
         "Per dataset (%):",
         "",
-        md_table(
-            ["dataset", *table.columns],
-            [[d, *(f"{100 * v:.1f}" for v in table.loc[d])] for d in datasets],
-        ),
+        md_dataset_table(table, datasets),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    (HERE / "table.md").write_text(text)
+    atomic_write_text(HERE / "table.md", text)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsreprog._io import atomic_write_text
 from tsreprog.results import load_results
 
 SETTINGS = ("reprogram", "random", "probe")
@@ -84,7 +85,7 @@ def main(out: Path) -> None:
         ]
     text = "\n".join(lines) + "\n"
     print(text, end="")
-    (out / "table.md").write_text(text)
+    atomic_write_text(out / "table.md", text)
 
 
 if __name__ == "__main__":

@@ -207,3 +207,18 @@ def test_one_tie_rule_and_the_critical_difference_diagram(tmp_path):
     assert path.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="at least 3 methods"):
         plot_critical_difference(table[["a", "b"]], tmp_path / "x.png")
+
+
+def test_md_dataset_table_gives_percent_rows_in_the_order_asked():
+    import pandas as pd
+
+    from tsreprog.report import md_dataset_table
+
+    table = pd.DataFrame({"a": [0.5, 0.91234], "b": [1.0, 0.0]}, index=["X", "Y"])
+    assert md_dataset_table(table, ["Y", "X"]).splitlines() == [
+        "| dataset | a | b |",
+        "|---|---|---|",
+        "| Y | 91.2 | 0.0 |",
+        "| X | 50.0 | 100.0 |",
+    ]
+    assert md_dataset_table(table, decimals=2).splitlines()[2] == "| X | 50.00 | 100.00 |"

@@ -83,13 +83,8 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 
 def _single(clf: ReprogramClassifier) -> None:
     """Refuse an ensemble: the pictures show one reprogramming (θ, mapping, history)."""
-    members = getattr(clf, "estimators_", None)
-    if members is not None:
-        raise ValueError(
-            f"this ReprogramClassifier is an ensemble of {len(members)} reprogrammings "
-            f"(placement={clf.placement!r}, n_seeds={clf.n_seeds}); draw one of them, e.g. "
-            "plot_theta(clf.estimators_[0])"
-        )
+    if hasattr(clf, "_check_single"):  # other objects fail the fitted checks that follow
+        clf._check_single("this picture")
 
 
 def _model(clf: ReprogramClassifier) -> ReprogrammedModel:

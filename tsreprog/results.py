@@ -73,6 +73,7 @@ __all__ = [
     "finished_record",
     "load_results",
     "read_cell",
+    "vote_accuracy",
     "write_cell",
     "write_failure",
 ]
@@ -333,6 +334,21 @@ def read_cell(path: str | os.PathLike, cases: bool = True) -> tuple[dict, Cases 
     if version != "tsreprog results v1":  # class indices -> labels
         true, pred = _labels(path, true, classes), _labels(path, pred, classes)
     return record, Cases(true, pred, proba, classes)
+
+
+def vote_accuracy(paths) -> float | None:
+    """Test accuracy of the soft vote of finished cells ``paths`` (one dataset and seed each,
+    the same test cases): their per-case probabilities summed, the arg-max class against the
+    true labels. ``None`` when a cell is missing, so that a vote is computed from complete
+    members only (e.g. ensembles formed afterwards from separately fitted members)."""
+    paths = [Path(p) for p in paths]
+    if not all(p.is_file() for p in paths):
+        return None
+    cells = [read_cell(p)[1] for p in paths]
+    classes = np.asarray(cells[0].classes).astype(str)
+    y = np.asarray(cells[0].y_true).astype(str)
+    proba = sum(c.proba for c in cells)
+    return float(np.mean(classes[np.argmax(proba, 1)] == y))
 
 
 def _labels(path: Path, indices: list[str], classes: list) -> list[str]:

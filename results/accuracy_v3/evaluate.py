@@ -15,12 +15,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tsreprog._io import atomic_write_text
 from tsreprog.report import md_dataset_table, md_table, win_tie_loss
-from tsreprog.results import cell_path, load_results, read_cell
+from tsreprog.results import cell_path, load_results, vote_accuracy
 
 HERE = Path(__file__).parent
 SEEDS = 3
@@ -54,11 +53,6 @@ ENSEMBLES = {
 }
 
 
-def cases(folder: Path, dataset: str, seed: int):
-    path = cell_path(folder, "tsreprog", dataset, seed)
-    return read_cell(path)[1] if path.is_file() else None
-
-
 def main(suite: str) -> None:
     root = HERE / suite
     settings = sorted(p.name for p in root.iterdir() if (p / "tsreprog").is_dir())
@@ -80,13 +74,11 @@ def main(suite: str) -> None:
         rows = {}
         for ds in datasets:
             for seed in range(SEEDS):
-                got = [cases(root / s, ds, (seed + k) % SEEDS) for s, k in members]
-                if any(g is None for g in got):
-                    continue
-                y = np.asarray(got[0].y_true).astype(str)
-                classes = np.asarray(got[0].classes).astype(str)
-                proba = sum(g.proba for g in got)
-                rows[(ds, seed)] = float(np.mean(classes[np.argmax(proba, 1)] == y))
+                acc_vote = vote_accuracy(
+                    cell_path(root / s, "tsreprog", ds, (seed + k) % SEEDS) for s, k in members
+                )
+                if acc_vote is not None:
+                    rows[(ds, seed)] = acc_vote
         if rows:
             s = pd.Series(rows)
             acc[name] = s.unstack()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from tsreprog._io import atomic_write_text
 from tsreprog.report import md_dataset_table, md_table, win_tie_loss
-from tsreprog.results import cell_path, load_results, read_cell
+from tsreprog.results import cell_path, load_results, vote_accuracy
 
 HERE = Path(__file__).parent
 V3 = HERE.parent / "accuracy_v3"
@@ -30,15 +30,11 @@ def vote(suite: str) -> pd.DataFrame:
     rows = {}
     for ds in sorted(set(load_results(V3 / suite / "default").dataset)):
         for seed in range(3):
-            paths = [
+            acc = vote_accuracy(
                 cell_path(V3 / suite / s, "tsreprog", ds, seed) for s in ("default", "segments")
-            ]
-            if not all(p.is_file() for p in paths):
-                continue
-            a, b = (read_cell(p)[1] for p in paths)
-            classes = np.asarray(a.classes).astype(str)
-            y = np.asarray(a.y_true).astype(str)
-            rows[(ds, seed)] = float(np.mean(classes[np.argmax(a.proba + b.proba, 1)] == y))
+            )
+            if acc is not None:
+                rows[(ds, seed)] = acc
     return pd.Series(rows).unstack()
 
 

@@ -15,12 +15,11 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tsreprog._io import atomic_write_text
 from tsreprog.report import md_table, win_tie_loss
-from tsreprog.results import cell_path, load_results, read_cell
+from tsreprog.results import cell_path, load_results, vote_accuracy
 
 SEGMENTS = Path(__file__).parent.parent / "accuracy_v3" / "devsmall" / "segments"
 
@@ -35,14 +34,9 @@ def vote(out: Path, members: tuple, datasets: list, seeds: list) -> pd.DataFrame
     rows = {}
     for ds in datasets:
         for seed in seeds:
-            paths = [member_path(out, m, ds, seed) for m in members]
-            if not all(p.is_file() for p in paths):
-                continue
-            cells = [read_cell(p)[1] for p in paths]
-            classes = np.asarray(cells[0].classes).astype(str)
-            y = np.asarray(cells[0].y_true).astype(str)
-            proba = sum(c.proba for c in cells)
-            rows[(ds, seed)] = float(np.mean(classes[np.argmax(proba, 1)] == y))
+            acc = vote_accuracy(member_path(out, m, ds, seed) for m in members)
+            if acc is not None:
+                rows[(ds, seed)] = acc
     return pd.Series(rows, dtype=float).unstack()
 
 

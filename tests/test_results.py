@@ -222,3 +222,21 @@ def test_md_dataset_table_gives_percent_rows_in_the_order_asked():
         "| X | 50.0 | 100.0 |",
     ]
     assert md_dataset_table(table, decimals=2).splitlines()[2] == "| X | 50.00 | 100.00 |"
+
+
+def test_vote_accuracy_sums_the_members_probabilities(tmp_path):
+    from tsreprog.results import vote_accuracy
+
+    y, classes = ["a", "b", "b"], ["a", "b"]
+    # member 1 is right on cases 0 and 1, member 2 on cases 1 and 2; summed, all three
+    p1 = np.array([[0.9, 0.1], [0.4, 0.6], [0.55, 0.45]])
+    p2 = np.array([[0.4, 0.6], [0.3, 0.7], [0.1, 0.9]])
+    paths = [
+        write_cell(
+            tmp_path / str(k), _record(), Cases(y, [classes[i] for i in p.argmax(1)], p, classes)
+        )
+        for k, p in enumerate((p1, p2))
+    ]
+    assert vote_accuracy(paths[:1]) == pytest.approx(2 / 3)
+    assert vote_accuracy(paths) == 1.0
+    assert vote_accuracy([paths[0], tmp_path / "missing.csv"]) is None

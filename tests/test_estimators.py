@@ -96,6 +96,20 @@ def test_loss_floor_stops_once_the_training_loss_is_near_zero(toy_series):
     assert floored.history_["train_loss"] == today.history_["train_loss"][:n]
 
 
+def test_max_steps_ends_the_fit_with_the_epoch_that_reaches_the_budget(toy_series):
+    X, y = toy_series  # 24 series, batch 8: 3 steps an epoch
+    assert ReprogramClassifier().max_steps is None  # the default: epochs alone bound a fit
+    full = fast(epochs=12, batch_size=8, patience=None, loss_floor=None).fit(X, y)
+    capped = fast(epochs=12, batch_size=8, patience=None, loss_floor=None, max_steps=10).fit(X, y)
+    assert full.n_iter_ == 12 and capped.n_iter_ == 4  # 12 steps: the epoch that passes 10
+    # the same trajectory up to the budget: the rule only ends the loop earlier
+    assert capped.history_["train_loss"] == full.history_["train_loss"][:4]
+    # a budget the epochs never reach changes nothing
+    roomy = fast(epochs=12, batch_size=8, patience=None, loss_floor=None, max_steps=36).fit(X, y)
+    assert roomy.history_ == full.history_
+    np.testing.assert_array_equal(roomy.theta_, full.theta_)
+
+
 def test_loss_floor_does_not_change_a_fit_with_a_validation_split(toy_series):
     X, y = toy_series
     with warnings.catch_warnings():

@@ -86,6 +86,17 @@ def test_loss_floor_counts_consecutive_epochs_only():
     assert res.history["epoch"][-1] == 7  # the counter restarts after epoch 4
 
 
+def test_max_steps_stops_after_the_epoch_that_spends_the_budget():
+    # one batch an epoch (4 rows, batch 4): a budget of 7 steps ends the run after epoch 7,
+    # although the loss still improves; the best epoch is then the last one
+    res = _scripted_fit(NEAR_ZERO, patience=20, max_steps=7)
+    assert res.out_of_steps and not res.stopped_early
+    assert res.history["epoch"][-1] == 7 and res.n_steps == 7 and res.best_epoch == 7
+    # patience ends a run before the budget: not out of steps
+    flat = _scripted_fit([0.5] * 60, patience=3, max_steps=50)
+    assert flat.stopped_early and not flat.out_of_steps and flat.history["epoch"][-1] == 4
+
+
 def test_loss_floor_leaves_the_validation_path_unchanged():
     # validation loss improves until epoch 30, then not: patience ends both runs at epoch 50,
     # although the training loss has been below the floor since epoch 13

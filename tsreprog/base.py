@@ -340,6 +340,7 @@ class BaseReprogrammer(BaseEstimator):
                 evaluate=None if va is None else evaluate,
                 patience=self.patience,
                 loss_floor=self.loss_floor,
+                max_steps=self.max_steps,
                 scheduler=sched,
                 verbose=bool(self.verbose),
                 desc="ReprogramClassifier",

@@ -100,6 +100,10 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         and when ``patience=None``. On the development suite the default halved the epochs
         run for -0.5 points of mean accuracy, within the 3-point spread between seeds
         (``results/early_stop/README.md``).
+    max_steps : int >= 1 or None, default=None
+        A budget of optimiser steps (mini-batches) per reprogramming: training ends with the
+        epoch in which it is reached. Large training sets need fewer epochs; ``epochs`` alone
+        bounds a fit at ``epochs x ceil(n / batch_size)`` steps.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
     random_state : int, RandomState or None, default=None
@@ -180,6 +184,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "loss_floor": [Interval(Real, 0, None, closed="neither"), None],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -207,6 +212,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         validation_fraction: float | None = None,
         patience: int | None = 20,
         loss_floor: float | None = 0.01,
+        max_steps: int | None = None,
         device: str = "auto",
         random_state=None,
         verbose: bool = False,
@@ -230,6 +236,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.loss_floor = loss_floor
+        self.max_steps = max_steps
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -260,6 +267,7 @@ class ReprogramClassifier(ClassifierMixin, BaseReprogrammer):
             validation_fraction=0.1,
             patience=None,
             loss_floor=None,
+            max_steps=None,
         )
         params.update(overrides)
         return cls(**params)

@@ -46,7 +46,10 @@ class TrainResult:
     best_epoch : int
         1-based epoch whose weights were restored.
     stopped_early : bool
+        Patience or the loss floor ended the run.
     n_steps : int
+    out_of_steps : bool
+        The ``max_steps`` budget ended the run.
     """
 
     history: dict = field(default_factory=dict)
@@ -54,6 +57,7 @@ class TrainResult:
     best_score: float = math.inf
     stopped_early: bool = False
     n_steps: int = 0
+    out_of_steps: bool = False
 
 
 def _one_intraop_thread() -> None:
@@ -169,6 +173,7 @@ def train_loop(
     tol: float = 1e-4,
     loss_floor: float | None = None,
     floor_epochs: int = 5,
+    max_steps: int | None = None,
     scheduler=None,
     scheduler_per: str = "step",
     verbose: bool = False,
@@ -209,6 +214,10 @@ def train_loop(
         counter (0.0010 -> 0.0008) while the fit no longer changes; ``None`` disables it.
     floor_epochs : int
         Consecutive epochs below ``loss_floor`` before stopping.
+    max_steps : int or None
+        A budget of optimiser steps: the run ends with the epoch in which it is reached (whole
+        epochs keep the epoch-level selection as it is), whatever ``patience`` says. ``None``:
+        ``epochs`` alone bound the run.
     scheduler : optional learning-rate scheduler, stepped per ``"step"`` or ``"epoch"``.
     verbose : bool
         Show a tqdm progress bar over epochs.
@@ -304,6 +313,9 @@ def train_loop(
                 below = below + 1 if hist["train_loss"][-1] < loss_floor else 0
             if patience is not None and (since_best >= patience or below >= floor_epochs):
                 res.stopped_early = True
+                break
+            if max_steps is not None and res.n_steps >= max_steps:
+                res.out_of_steps = True
                 break
     finally:
         # Ctrl-C propagates: the caller decides what an interrupted run leaves behind (fit

@@ -2,11 +2,13 @@
 
 Each vote averages the class probabilities of the named (backbone, setting) cells of the same
 dataset and seed (``OUT/<backbone>/<setting>``), plus optionally the AttRNN's ``segments``
-view from ``results/accuracy_v3/devsmall/segments`` (``attrnn-segments``), so that a
+view from ``results/accuracy_v3/<suite>/segments`` (``attrnn-segments``; the suite is OUT's
+folder name, devsmall or dev16), so that a
 two-backbone vote can be set beside the estimator's default two-view vote at the same cost
 (two fits).
 
     python results/zoo/votes.py results/zoo/devsmall     # prints the table, writes OUT/votes.md
+    python results/zoo/votes.py results/zoo/dev16
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from tsreprog._io import atomic_write_text
 from tsreprog.report import md_table, win_tie_loss
 from tsreprog.results import cell_path, load_results, vote_accuracy
 
-SEGMENTS = Path(__file__).parent.parent / "accuracy_v3" / "devsmall" / "segments"
+V3 = Path(__file__).parent.parent / "accuracy_v3"
 
 
 def member_path(out: Path, member: str, ds: str, seed: int) -> Path:
     if member == "attrnn-segments":
-        return cell_path(SEGMENTS, "tsreprog", ds, seed)
+        return cell_path(V3 / out.name / "segments", "tsreprog", ds, seed)
     return cell_path(out / member / "reprogram", "tsreprog", ds, seed)
 
 

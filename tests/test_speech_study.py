@@ -148,7 +148,11 @@ def test_study_params_define_each_method():
     with pytest.raises(ValueError, match="'bogus' is not a ReprogramClassifier parameter"):
         study_params("scratch", None, {"bogus__lr": 1})
     with pytest.raises(ValueError, match="mapping"):
-        study_params("reprogram", "linear")
+        study_params("reprogram", "bogus")
+    # a linear head instead of a many-to-one mapping: what backbones without classes need
+    p = study_params("reprogram", "linear", {"backbone": "silero-vad"})
+    assert p["mapping"] == "linear" and p["reprogram"] and not p["finetune"]
+    assert p["backbone"] == "silero-vad" and p["lr"] == 5e-4
     with pytest.raises(ValueError, match="unknown method"):
         study_params("v2s")
 
@@ -281,7 +285,7 @@ def test_study_rejects_bad_arguments(fake_sets):
     with pytest.raises(ValueError, match="unknown method"):
         run_speech_study(root, methods="scratch,v2s", verbose=False)
     with pytest.raises(ValueError, match="mapping"):
-        run_speech_study(root, methods="reprogram", mappings="linear", verbose=False)
+        run_speech_study(root, methods="reprogram", mappings="bogus", verbose=False)
     with pytest.raises(ValueError, match="seeds"):
         run_speech_study(root, seeds=0, verbose=False)
     with pytest.raises(ValueError, match="cannot be set"):
@@ -290,6 +294,16 @@ def test_study_rejects_bad_arguments(fake_sets):
     # linear-head methods ignore the mapping list; they run once per seed
     df = run_speech_study(root, methods="finetune", mappings="ordered,similarity", verbose=False)
     assert df["mapping"].tolist() == ["linear"] * 6  # 2 datasets x 3 seeds
+
+
+def test_reprogramming_with_a_linear_head_has_its_own_folder(fake_sets, tmp_path):
+    root, calls, _ = fake_sets
+    out = tmp_path / "out"
+    run_speech_study(root, methods="reprogram", mappings="linear", seeds=1, out=out, verbose=False)
+    assert calls == [("linear", None, 0)] * 2  # two datasets, a linear head each
+    # apart from the linear-head methods' folders, and named in the summary
+    assert (out / "reprogram-linear" / "Predictions" / "lt" / "testResample0.csv").is_file()
+    assert summary_table(read_study(out))["variant"].tolist() == ["reprogram (linear)"] * 2
 
 
 # ---------------------------------------------------------------------------------- summary

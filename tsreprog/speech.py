@@ -99,6 +99,7 @@ __all__ = [
     "COLUMNS",
     "DEFAULT_LANGUAGES",
     "MAPPINGS",
+    "REPROGRAM_MAPPINGS",
     "MAX_TRAIN_PER_WORD",
     "METHODS",
     "METHOD_DEFAULTS",
@@ -120,6 +121,10 @@ __all__ = [
 METHODS: tuple[str, ...] = ("scratch", "finetune", "reprogram", "reprogram+finetune")
 #: Many-to-one ``assignment`` values accepted for the many-to-one methods.
 MAPPINGS: tuple[str, ...] = ("ordered", "similarity", "random", "frequency")
+#: What the reprogramming methods accept: a many-to-one assignment of :data:`MAPPINGS`, or
+#: ``"linear"``: a trained linear head on the backbone's features (the estimator's default),
+#: the mapping every backbone supports, also those without source classes.
+REPROGRAM_MAPPINGS: tuple[str, ...] = (*MAPPINGS, "linear")
 #: Languages synthesized by :func:`make_low_resource_sets` by default.
 DEFAULT_LANGUAGES: tuple[str, ...] = ("lt", "ar", "cmn")
 #: Upper limit of training clips per word (Yen et al.'s Lithuanian cap).
@@ -365,7 +370,8 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         From :data:`METHODS`.
     mapping : str or None
         The many-to-one ``assignment`` for ``reprogram`` and ``reprogram+finetune`` (from
-        :data:`MAPPINGS`); ignored (may be ``None`` or ``"linear"``) for the linear-head methods.
+        :data:`MAPPINGS`), or ``"linear"`` for a linear head there; ignored (may be ``None`` or
+        ``"linear"``) for the linear-head methods.
     params : mapping or None
         Overrides: ``PARAM`` for every method, ``METHOD__PARAM`` for one method (it wins).
 
@@ -420,9 +426,11 @@ def study_params(method: str, mapping: str | None = None, params: Mapping | None
         **_METHOD_PARAMS[method],
     }
     if method in _MANY_TO_ONE:
-        if mapping not in MAPPINGS:
-            raise ValueError(f"mapping {mapping!r} for {method}; choose from {', '.join(MAPPINGS)}")
-        out["mapping"] = ManyToOne(assignment=mapping)
+        if mapping not in REPROGRAM_MAPPINGS:
+            raise ValueError(
+                f"mapping {mapping!r} for {method}; choose from {', '.join(REPROGRAM_MAPPINGS)}"
+            )
+        out["mapping"] = _LINEAR if mapping == _LINEAR else ManyToOne(assignment=mapping)
     return out
 
 
@@ -464,7 +472,7 @@ for _method in METHODS:
 
 def _folder(method: str, mapping: str) -> str:
     """The results folder of a (method, mapping) variant: ``reprogram-similarity``."""
-    return method if mapping == _LINEAR else f"{method}-{mapping}"
+    return method if mapping == _LINEAR and method not in _MANY_TO_ONE else f"{method}-{mapping}"
 
 
 def read_study(path: str | os.PathLike) -> pd.DataFrame:
@@ -550,8 +558,9 @@ def run_speech_study(
     methods : list of str or comma-separated str
         From :data:`METHODS`.
     mappings : list of str or comma-separated str
-        Many-to-one assignments for ``reprogram`` and ``reprogram+finetune``, from
-        :data:`MAPPINGS`. The linear-head methods run once per seed with mapping ``"linear"``.
+        Mappings of ``reprogram`` and ``reprogram+finetune``, from :data:`REPROGRAM_MAPPINGS`
+        (many-to-one assignments, or ``"linear"``). The linear-head methods run once per seed
+        with mapping ``"linear"``.
     seeds : int >= 1
         Seeds ``0 .. seeds-1`` (the estimator's ``random_state``).
     out : path or None
@@ -583,9 +592,11 @@ def run_speech_study(
     mappings = list(dict.fromkeys(harness.as_list(mappings)))
     REGISTRY.check(methods)
     if any(m in _MANY_TO_ONE for m in methods):
-        bad = [m for m in mappings if m not in MAPPINGS]
+        bad = [m for m in mappings if m not in REPROGRAM_MAPPINGS]
         if bad or not mappings:
-            raise ValueError(f"mapping(s) {bad or mappings}; choose from {', '.join(MAPPINGS)}")
+            raise ValueError(
+                f"mapping(s) {bad or mappings}; choose from {', '.join(REPROGRAM_MAPPINGS)}"
+            )
     harness.check_grid_args(seeds, "loky", None)
     variants = _cells_of(methods, mappings)
     for method, mapping in variants:  # reject bad overrides before any work
@@ -614,7 +625,7 @@ def run_speech_study(
 
 # ---------------------------------------------------------------------------------- summary
 def _variant(method: str, mapping: str) -> str:
-    return method if mapping == _LINEAR else f"{method} ({mapping})"
+    return method if mapping == _LINEAR and method not in _MANY_TO_ONE else f"{method} ({mapping})"
 
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -700,7 +711,7 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
     for dataset in dict.fromkeys(df["dataset"]):
         present = set(map(tuple, ok.loc[ok["dataset"] == dataset, ["method", "mapping"]].values))
         for method in _MANY_TO_ONE:
-            for mapping in MAPPINGS:
+            for mapping in REPROGRAM_MAPPINGS:
                 a = (method, mapping)
                 if a not in present or ("scratch", _LINEAR) not in present:
                     continue
@@ -875,7 +886,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--mapping",
         default="ordered,similarity",
         help="label mapping(s) of the reprogramming methods, comma-separated, from "
-        f"{','.join(MAPPINGS)} (default: %(default)s)",
+        f"{','.join(REPROGRAM_MAPPINGS)} (linear: a head on the backbone's features, for "
+        "backbones without source classes; default: %(default)s)",
     )
     parser.add_argument("--seeds", type=int, default=3, help="run seeds 0..N-1 (default 3)")
     parser.add_argument(

@@ -1,8 +1,9 @@
-"""Frozen reprogramming of spoken commands with attrnn.synth against attrnn.synth-v2 (issue 17).
+"""Frozen reprogramming of spoken commands with attrnn.synth against attrnn.synth-v2 (issue 17),
+with the similarity many-to-one mapping and with a linear head on the pooled features.
 
 Reads the two results folders that ``speech.md``'s commands wrote and, for reference, the
 committed study ``results/speech`` (scratch and fine-tuning, 2026-11-27, the same synthesized
-sets and seeds, earlier estimator defaults), and writes ``speech.md``'s table.
+sets and seeds, earlier estimator defaults), and prints ``speech.md``'s tables.
 
     python results/source_model/speech_compare.py
 """
@@ -20,18 +21,28 @@ COMMITTED = HERE.parent / "speech"
 
 
 def main() -> None:
+    ref = read_study(COMMITTED)
+    ref = ref[ref["status"] == "ok"]
+    for mapping in ("similarity", "linear"):
+        print(f"\nfrozen reprogramming, mapping {mapping}:\n")
+        table(mapping, ref)
+
+
+def table(mapping: str, ref) -> None:
     acc = {}
     for name, folder in RUNS.items():
         df = read_study(folder)
+        df = df[(df["mapping"] == mapping) & (df["status"] == "ok")]
         acc[name] = df.set_index(["dataset", "seed"])["accuracy"].astype(float)
-    ref = read_study(COMMITTED)
-    ref = ref[ref["status"] == "ok"]
     rows = []
     for ds in ("lt", "ar", "cmn"):
+        if ds not in acc["synth"].index or ds not in acc["synth-v2"].index:
+            continue
         a, b = acc["synth"].loc[ds], acc["synth-v2"].loc[ds]
         wins = int((b > a.reindex(b.index)).sum())
         scratch = ref[(ref.dataset == ds) & (ref.method == "scratch")]["accuracy"].astype(float)
         sc = scratch.mean()
+        ft = ref[(ref.dataset == ds) & (ref.method == "finetune")]["accuracy"].astype(float)
         rows.append(
             [
                 ds,
@@ -42,6 +53,7 @@ def main() -> None:
                 f"{100 * sc:.1f}",
                 f"{100 * (a.mean() - sc):+.1f}",
                 f"{100 * (b.mean() - sc):+.1f}",
+                f"{100 * ft.mean():.1f}",
             ]
         )
     print(
@@ -55,6 +67,7 @@ def main() -> None:
                 "scratch % (committed)",
                 "synth − scratch",
                 "v2 − scratch",
+                "fine-tuning % (committed)",
             ],
             rows,
         )

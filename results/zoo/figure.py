@@ -47,7 +47,9 @@ def suite_panel(ax, suite: str) -> None:
             ax.text(i, 101, f"{rep.fit_seconds.mean():.0f} s", ha="center", fontsize=7)
     ax.set_xticks(range(len(BACKBONES)), BACKBONES)
     ax.set_ylim(0, 108)
-    ax.set_title(f"{suite}: mean test accuracy % (top: reprogram fit s; in bars: seeds)", fontsize=9)
+    ax.set_title(
+        f"{suite}: mean test accuracy % (top: reprogram fit s; in bars: seeds)", fontsize=9
+    )
 
 
 def speech_panel(ax) -> None:

@@ -75,6 +75,33 @@ def test_a_changed_backbone_is_refused_naming_both_checksums(tmp_path):
         ReprogramClassifier.load(tmp_path / "m")
 
 
+def test_a_saved_default_backbone_survives_a_change_of_the_default_tag(tmp_path, monkeypatch):
+    # an estimator fitted with backbone="attrnn", weights="default" records the weights'
+    # sha256, not the tag; if a later release makes another tag the default, loading must
+    # find the weights it was fitted with (here: swap the order of attrnn's two shipped tags)
+    import dataclasses
+
+    from tsreprog.backbones import _registry, get_backbone_cfg
+
+    cfg = get_backbone_cfg("attrnn")
+    if len(cfg.weights) < 2:
+        pytest.skip("needs two shipped attrnn weights tags")
+    y = np.tile([0, 1], 12)
+    clf = ReprogramClassifier(epochs=1, placement="repeat", random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.save(tmp_path / "m")
+    swapped = dict(reversed(list(cfg.weights.items())))
+    monkeypatch.setitem(_registry._CFGS, "attrnn", dataclasses.replace(cfg, weights=swapped))
+    assert next(iter(get_backbone_cfg("attrnn").weights)) != next(iter(cfg.weights))
+    loaded = ReprogramClassifier.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict_proba(X), before, rtol=0, atol=1e-6)
+    assert loaded.weights == "default" and loaded.backbone == "attrnn"  # parameters untouched
+    # a checksum that no shipped tag has is still refused
+    loaded.backbone_sha256_ = "0" * 64
+    with pytest.raises(ValueError, match="weights file changed"):
+        loaded._restore_model()
+
+
 class _Crafted:
     def __init__(self, marker):
         self.marker = str(marker)

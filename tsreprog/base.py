@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from tsreprog import inference, inputs
 from tsreprog.backbones import create_backbone, get_backbone_cfg, state_dict_sha256
+from tsreprog.backbones._registry import split_name
 from tsreprog.mappings import Mapping, get_mapping
 from tsreprog.model import ReprogrammedModel
 from tsreprog.perturbation import InputReprogrammer
@@ -44,6 +45,23 @@ def _numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
 
 class EnsembleError(ValueError, AttributeError):
     """What looks into one reprogramming was asked of an ensemble."""
+
+
+def _shipped_tag_with_sha(name: str, sha: str) -> str | None:
+    """``"arch.tag"``: the shipped weights of backbone ``name`` (given without a tag) whose
+    state dict has sha256 ``sha``, or ``None``. An estimator fitted with ``weights="default"``
+    records the sha256, not the tag, so this finds its weights after the default tag changed."""
+    arch, tag = split_name(name)
+    if tag is not None:
+        return None
+    for other in get_backbone_cfg(arch).weights:
+        try:
+            candidate = create_backbone(f"{arch}.{other}")
+        except (FileNotFoundError, ImportError, ValueError):  # not installed, or not shipped
+            continue
+        if state_dict_sha256(candidate) == sha:
+            return f"{arch}.{other}"
+    return None
 
 
 def members_state(fitted: list) -> dict:
@@ -242,9 +260,10 @@ class BaseReprogrammer(BaseEstimator):
             )
         return placement, mapping
 
-    def _initialize_input_side(self, backbone_seed: int, generator=None):
-        """``(reprogrammer, backbone)``: θ drawn from ``generator``, the backbone's weights."""
-        bb = create_backbone(self.backbone, weights=self.weights, seed=backbone_seed)
+    def _initialize_input_side(self, backbone_seed: int, generator=None, backbone=None):
+        """``(reprogrammer, backbone)``: θ drawn from ``generator``, the backbone's weights
+        (of ``backbone``, a name with a weights tag, instead of ``self.backbone`` if given)."""
+        bb = create_backbone(backbone or self.backbone, weights=self.weights, seed=backbone_seed)
         rep = InputReprogrammer(
             bb.cfg.input_samples,
             mask=self.mask,
@@ -377,8 +396,17 @@ class BaseReprogrammer(BaseEstimator):
         return self._model
 
     def _restore_model(self) -> None:
-        """Rebuild the fitted model on the CPU, refusing changed backbone weights."""
+        """Rebuild the fitted model on the CPU, refusing changed backbone weights.
+
+        With ``weights="default"`` and a backbone named without a tag, the weights are those of
+        the default tag *when the estimator was fitted*: if the default tag has changed since,
+        the shipped tag whose weights have the recorded sha256 is used instead.
+        """
         rep, bb = self._initialize_input_side(self.backbone_seed_)
+        if state_dict_sha256(bb) != self.backbone_sha256_ and self.weights == "default":
+            tagged = _shipped_tag_with_sha(self.backbone, self.backbone_sha256_)
+            if tagged is not None:
+                rep, bb = self._initialize_input_side(self.backbone_seed_, backbone=tagged)
         layer = self.mapping_.reads(bb.cfg)
         mp = self.mapping_.from_state(
             bb.cfg.output_width(layer), len(self.classes_), self.mapping_state_

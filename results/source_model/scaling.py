@@ -1,7 +1,8 @@
 """Reprogramming accuracy against what the AttRNN backbone was trained on (development suites).
 
-Four backbones, today's default estimator (two views, pooled heads), 3 seeds per dataset:
-random initialisation (``reprogram/SUITE_random``), the held-out-engine model of 4,772 clips
+Five backbones, today's default estimator (two views, pooled heads), 3 seeds per dataset:
+random initialisation (``reprogram/SUITE_random``), ``attrnn.synth``'s recipe on a third of
+its corpus (2,268 clips, ``reprogram/SUITE_synth3k``), the held-out-engine model of 4,772 clips
 (``reprogram/SUITE_holdout9k``), ``attrnn.synth`` (6,732 clips, one engine; the soft vote of
 ``results/accuracy_v3/SUITE`` ``default`` and ``segments``, see ``compare.py``) and
 ``attrnn.synth-v2`` (22,932 clips, three engines; ``reprogram/SUITE_synth_v2``). Made by
@@ -30,11 +31,17 @@ from tsreprog.results import load_results  # noqa: E402
 # (label, training clips, source test accuracy as its metadata records, what it heard)
 BACKBONES = [
     ("random", 0, None, "nothing (random initialisation)"),
+    ("synth3k", 2268, 0.8504, "espeak-ng only, no augmentation (attrnn.synth's recipe, a third)"),
     ("holdout9k", 4772, 0.6888, "espeak-ng + festival, augmented"),
     ("attrnn.synth", 6732, 0.9357, "espeak-ng only, no augmentation"),
     ("attrnn.synth-v2", 22932, 0.7092, "espeak-ng + flite + festival, augmented"),
 ]
-FOLDER = {"random": "random", "holdout9k": "holdout9k", "attrnn.synth-v2": "synth_v2"}
+FOLDER = {
+    "random": "random",
+    "synth3k": "synth3k",
+    "holdout9k": "holdout9k",
+    "attrnn.synth-v2": "synth_v2",
+}
 SUITES = ["devsmall", "dev16"]
 
 

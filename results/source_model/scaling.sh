@@ -2,6 +2,12 @@
 # Reprogramming accuracy against what the backbone was trained on (issue 17, item 3, partial):
 # today's default estimator (two views, pooled heads) on the development suites, 3 seeds, with
 #   random     the AttRNN randomly initialised (bench method tsreprog-random: nothing heard)
+#   synth3k    attrnn.synth's recipe (espeak-ng only, no augmentation, 22 epochs) on 84 clips
+#              per word instead of 250 (2,268 training clips; weights outside the repository):
+#                tsreprog synth-commands /work/corpus_runs/synth_en_3k --lang en --per-word 84 \
+#                  --seed 0 --jobs 2 --engines espeak-ng --no-augment
+#                tsreprog pretrain --data /work/corpus_runs/synth_en_3k \
+#                  --out /work/corpus_runs/synth_3k.pt --epochs 22 --seed 0
 #   holdout9k  the held-out-engine model of README's last section (espeak-ng + festival,
 #              4,772 training clips, augmentation + SpecAugment; weights outside the repository,
 #              made by the commands printed there)
@@ -12,10 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOLDOUT="${HOLDOUT:-/work/corpus_runs/holdout_flite_9k.pt}"
+SYNTH3K="${SYNTH3K:-/work/corpus_runs/synth_3k.pt}"
 for suite in devsmall dev16; do
   tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods tsreprog-random \
     --seeds 3 --jobs "${JOBS:-1}" --out "results/source_model/reprogram/${suite}_random" < /dev/null
   tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods tsreprog \
     --seeds 3 --jobs "${JOBS:-1}" --out "results/source_model/reprogram/${suite}_holdout9k" \
     --set "weights=$HOLDOUT" < /dev/null
+  tsreprog --threads 1 bench --data ../shared/ucr --suite "suites/$suite.txt" --methods tsreprog \
+    --seeds 3 --jobs "${JOBS:-1}" --out "results/source_model/reprogram/${suite}_synth3k" \
+    --set "weights=$SYNTH3K" < /dev/null
 done

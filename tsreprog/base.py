@@ -403,22 +403,23 @@ class BaseReprogrammer(BaseEstimator):
         the shipped tag whose weights have the recorded sha256 is used instead.
         """
         rep, bb = self._initialize_input_side(self.backbone_seed_)
-        if state_dict_sha256(bb) != self.backbone_sha256_ and self.weights == "default":
+        sha = state_dict_sha256(bb)
+        if sha != self.backbone_sha256_ and self.weights == "default":
             tagged = _shipped_tag_with_sha(self.backbone, self.backbone_sha256_)
             if tagged is not None:
                 rep, bb = self._initialize_input_side(self.backbone_seed_, backbone=tagged)
-        layer = self.mapping_.reads(bb.cfg)
-        mp = self.mapping_.from_state(
-            bb.cfg.output_width(layer), len(self.classes_), self.mapping_state_
-        )
-        model = ReprogrammedModel(rep, bb, mp, finetune=self.finetune, layer=layer)
-        sha = state_dict_sha256(model.backbone)
+                sha = self.backbone_sha256_  # the tag was chosen for this checksum
         if sha != self.backbone_sha256_:
             raise ValueError(
                 f"the backbone {self.backbone!r} (weights={self.weights!r}) now has sha256 {sha}, "
                 f"but this estimator was fitted with {self.backbone_sha256_}: the weights file "
                 "changed. Load the estimator where the original weights are available, or refit."
             )
+        layer = self.mapping_.reads(bb.cfg)
+        mp = self.mapping_.from_state(
+            bb.cfg.output_width(layer), len(self.classes_), self.mapping_state_
+        )
+        model = ReprogrammedModel(rep, bb, mp, finetune=self.finetune, layer=layer)
         with torch.no_grad():
             model.reprogrammer.theta.copy_(torch.from_numpy(self.theta_))
         if getattr(self, "finetuned_backbone_", None) is not None:

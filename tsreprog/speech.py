@@ -470,9 +470,15 @@ for _method in METHODS:
     )
 
 
+def _named_by_method(method: str, mapping: str) -> bool:
+    """A linear-head method's only variant goes by the method's name alone; a reprogramming
+    method's variants (a linear head among them) also name their mapping."""
+    return mapping == _LINEAR and method not in _MANY_TO_ONE
+
+
 def _folder(method: str, mapping: str) -> str:
     """The results folder of a (method, mapping) variant: ``reprogram-similarity``."""
-    return method if mapping == _LINEAR and method not in _MANY_TO_ONE else f"{method}-{mapping}"
+    return method if _named_by_method(method, mapping) else f"{method}-{mapping}"
 
 
 def read_study(path: str | os.PathLike) -> pd.DataFrame:
@@ -625,7 +631,7 @@ def run_speech_study(
 
 # ---------------------------------------------------------------------------------- summary
 def _variant(method: str, mapping: str) -> str:
-    return method if mapping == _LINEAR and method not in _MANY_TO_ONE else f"{method} ({mapping})"
+    return method if _named_by_method(method, mapping) else f"{method} ({mapping})"
 
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:

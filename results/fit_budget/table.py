@@ -48,15 +48,15 @@ def cells(folder: Path) -> pd.DataFrame:
     return df
 
 
-def row(name: str, d: pd.DataFrame, b: pd.DataFrame, acc: str = "accuracy") -> list:
-    seeds = d.groupby(level="seed")[acc].mean()
+def row(name: str, d: pd.DataFrame, b: pd.DataFrame) -> list:
+    seeds = d.groupby(level="seed")["accuracy"].mean()
     return [
         name,
         str(len(d)),
-        fmt_pct(d[acc].mean()),
-        fmt_pct(b[acc].mean()),
+        fmt_pct(d["accuracy"].mean()),
+        fmt_pct(b["accuracy"].mean()),
         " / ".join(fmt_pct(v) for v in seeds),
-        "/".join(map(str, win_tie_loss(d[acc], b[acc]))),
+        "/".join(map(str, win_tie_loss(d["accuracy"], b["accuracy"]))),
         f"{d['n_iter'].mean():.1f} / {b['n_iter'].mean():.1f}",
         f"{d['series_epochs'].sum() / b['series_epochs'].sum():.2f}",
     ]

@@ -172,16 +172,17 @@ def test_test_backbone_is_not_listed_for_users_but_found_by_name():
 
 
 def test_a_weights_tag_names_the_shipped_file_and_unknown_tags_are_refused():
-    tagged = create_backbone("attrnn.synth")
-    plain = create_backbone("attrnn")
+    tagged = create_backbone("attrnn.synth-v2")
+    plain = create_backbone("attrnn")  # the first tag is the default
     assert state_dict_sha256(tagged) == state_dict_sha256(plain)
-    assert get_backbone_cfg("attrnn.synth") is get_backbone_cfg("attrnn")
-    assert list_backbones("attrnn", pretrained=True) == ["attrnn.synth", "attrnn.synth-v2"]
-    # the second tag is other weights of the same architecture, each checked by its sha256
-    v2 = create_backbone("attrnn.synth-v2")
-    assert state_dict_sha256(v2) != state_dict_sha256(plain)
-    assert v2.weights_meta["n_train"] == 22932
-    with pytest.raises(ValueError, match="no weights tagged 'real'.*attrnn.synth"):
+    assert tagged.weights_meta["n_train"] == 22932
+    assert get_backbone_cfg("attrnn.synth-v2") is get_backbone_cfg("attrnn")
+    assert list_backbones("attrnn", pretrained=True) == ["attrnn.synth-v2", "attrnn.synth"]
+    # the former default stays loadable by its tag: other weights, each checked by its sha256
+    v1 = create_backbone("attrnn.synth")
+    assert state_dict_sha256(v1) != state_dict_sha256(plain)
+    assert v1.weights_meta["n_train"] == 6732
+    with pytest.raises(ValueError, match="no weights tagged 'real'.*attrnn.synth-v2"):
         create_backbone("attrnn.real")
     with pytest.raises(ValueError, match="names shipped weights"):
         create_backbone("attrnn.synth", weights="some.pt")

@@ -260,6 +260,31 @@ def test_resume_refuses_rows_made_under_other_defaults(tmp_path):
     assert again.loc[0, "estimator_params"] == ""
 
 
+def test_a_bare_backbone_name_is_recorded_with_the_weights_tag_it_loads(tmp_path):
+    """``backbone="attrnn"`` loads the default tag, which changed once (synth -> synth-v2):
+    the record names the tag, so a folder made under the old default is not resumed."""
+    from tsreprog._params import params_json
+    from tsreprog.backbones import get_backbone_cfg
+    from tsreprog.results import check_resume
+
+    full = params_json(ReprogramClassifier())
+    first = next(iter(get_backbone_cfg("attrnn").weights))
+    assert json.loads(full)["backbone"] == f"attrnn.{first}" == "attrnn.synth-v2"
+    # a tag, random weights or a file of one's own: recorded as given
+    for kw, name in [
+        ({"backbone": "attrnn.synth"}, "attrnn.synth"),
+        ({"weights": None}, "attrnn"),
+        ({"weights": "own.pt"}, "attrnn"),
+        ({"backbone": "tiny-test"}, "tiny-test"),
+    ]:
+        assert json.loads(params_json(ReprogramClassifier(**kw)))["backbone"] == name
+    # rows made before the tag was recorded said "attrnn" when it meant attrnn.synth
+    old = json.dumps({**json.loads(full), "backbone": "attrnn"}, sort_keys=True)
+    prev = {"params": "{}", "estimator_params": old}
+    with pytest.raises(ValueError, match=r"backbone: 'attrnn' -> 'attrnn.synth-v2'.*another --out"):
+        check_resume(tmp_path, ("tsreprog", "D", 0), prev, "{}", full)
+
+
 def test_a_foreign_file_in_the_results_folder_is_skipped_with_a_warning(tmp_path):
     out = tmp_path / "res"
     bench.run_bench(datasets="GunPoint", methods="paper", out=out, verbose=False)

@@ -14,24 +14,39 @@ ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED = ROOT / "pretrained"
 
 
-def test_shipped_weights_load_and_match_their_checksum():
-    meta = json.loads((PRETRAINED / "attrnn_synth.json").read_text())
-    assert file_sha256(PRETRAINED / "attrnn_synth.pt") == meta["sha256"]
-    model = create_backbone("attrnn")  # weights="default"
-    assert model.weights_meta["test_accuracy"] == meta["test_accuracy"] >= 0.90
-    assert "attrnn.synth" in list_backbones(pretrained=True)
+# (tag, file stem, model card): the first is the default
+SHIPPED = [
+    ("synth-v2", "attrnn_synth_v2", "MODEL_CARD_synth_v2.md"),
+    ("synth", "attrnn_synth", "MODEL_CARD.md"),
+]
+
+
+@pytest.mark.parametrize(("tag", "stem", "card"), SHIPPED)
+def test_shipped_weights_load_and_match_their_checksum(tag, stem, card):
+    meta = json.loads((PRETRAINED / f"{stem}.json").read_text())
+    assert file_sha256(PRETRAINED / f"{stem}.pt") == meta["sha256"]
+    model = create_backbone(f"attrnn.{tag}")
+    assert model.weights_meta["sha256"] == meta["sha256"]
+    assert model.weights_meta["test_accuracy"] == meta["test_accuracy"] >= 0.70
+    assert f"attrnn.{tag}" in list_backbones(pretrained=True)
     emb, kind = model.source_class_embeddings()
     assert kind == "class_means" and emb.shape == (36, 32)
 
 
-def test_model_card_agrees_with_the_metadata():
-    meta = json.loads((PRETRAINED / "attrnn_synth.json").read_text())
-    card = (PRETRAINED / "MODEL_CARD.md").read_text()
-    assert meta["sha256"] in card
-    assert f"{meta['test_accuracy']:.4f}" in card
-    assert f"{meta['validation_accuracy']:.4f}" in card
-    assert f"{meta['n_test']:,}" in card and f"{meta['n_train']:,}" in card
-    assert f"epoch {meta['best_epoch']}" in card
+def test_the_default_weights_are_the_first_shipped_tag():
+    meta = json.loads((PRETRAINED / f"{SHIPPED[0][1]}.json").read_text())
+    assert create_backbone("attrnn").weights_meta["sha256"] == meta["sha256"]  # weights="default"
+
+
+@pytest.mark.parametrize(("tag", "stem", "card"), SHIPPED)
+def test_model_card_agrees_with_the_metadata(tag, stem, card):
+    meta = json.loads((PRETRAINED / f"{stem}.json").read_text())
+    text = (PRETRAINED / card).read_text()
+    assert meta["sha256"] in text
+    assert f"{meta['test_accuracy']:.4f}" in text
+    assert f"{meta['validation_accuracy']:.4f}" in text
+    assert f"{meta['n_test']:,}" in text and f"{meta['n_train']:,}" in text
+    assert f"epoch {meta['best_epoch']}" in text
 
 
 def test_default_weights_reach_a_non_editable_install(tmp_path):
@@ -79,7 +94,7 @@ def test_a_damaged_shipped_file_gives_a_clear_error(tmp_path, monkeypatch, damag
     (tmp_path / "attrnn_synth.json").write_text((PRETRAINED / "attrnn_synth.json").read_text())
     monkeypatch.setattr(reg, "package_file", lambda file: tmp_path / file)
     with pytest.raises(ValueError, match="corrupted, truncated or was replaced"):
-        create_backbone("attrnn")
+        create_backbone("attrnn.synth")
 
 
 def test_the_package_list_in_pyproject_covers_every_subpackage():

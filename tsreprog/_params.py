@@ -79,7 +79,8 @@ def as_namespace(args, add_arguments, prog: str):
 
 def expand_stages(params: dict) -> dict:
     """``params`` with a stage given by name (``placement="repeat"``, ``mapping="linear"``)
-    replaced by that entry's configuration ``{"name", **params}``, so that a record shows what
+    replaced by that entry's configuration ``{"name", **params}``, and a backbone named without
+    a weights tag (loading its default weights) by ``"arch.tag"``, so that a record shows what
     the name meant when it was written (a changed default of an entry is then visible)."""
     from tsreprog.mappings import get_mapping
     from tsreprog.placements import get_placement
@@ -98,7 +99,24 @@ def expand_stages(params: dict) -> dict:
     for key, get in (("placement", get_placement), ("mapping", get_mapping)):
         if key in out:
             out[key] = expand(out[key], get)
+    if isinstance(out.get("backbone"), str) and out.get("weights", "default") == "default":
+        out["backbone"] = _with_default_tag(out["backbone"])
     return out
+
+
+def _with_default_tag(name: str) -> str:
+    """``"attrnn" -> "attrnn.synth-v2"``: a backbone named without a weights tag, with the
+    default tag it loads today, so a record shows which weights the bare name meant."""
+    from tsreprog.backbones._registry import get_backbone_cfg, split_name
+
+    arch, tag = split_name(name)
+    if tag is not None:
+        return name
+    try:
+        weights = get_backbone_cfg(arch).weights
+    except ValueError:  # not a registered name: record it as given
+        return name
+    return f"{arch}.{next(iter(weights))}" if weights else name
 
 
 def json_value(obj):

@@ -115,9 +115,11 @@ class AttRNN(nn.Module):
 
 ATTRNN_CFG = BackboneCfg(
     name="attrnn",
-    # synth: espeak-ng, 9,000 clips (the default); synth-v2: espeak-ng, flite and festival,
-    # 30,600 augmented clips (issue 17; results/source_model/README.md)
-    weights={"synth": "attrnn_synth.pt", "synth-v2": "attrnn_synth_v2.pt"},
+    # the first tag is the default. synth-v2: espeak-ng, flite and festival, 30,600 augmented
+    # clips; it reprograms better on both development suites and on spoken commands
+    # (results/source_model/README.md). synth: espeak-ng, 9,000 clips, the default until
+    # 2026-12-06, kept with its sha256 so estimators fitted with it still load
+    weights={"synth-v2": "attrnn_synth_v2.pt", "synth": "attrnn_synth.pt"},
     sample_rate=16000,
     input_samples=16000,
     num_classes=36,
@@ -130,8 +132,8 @@ ATTRNN_CFG = BackboneCfg(
     # (results/accuracy_v3/README.md)
     readout="pooled",
     license="Apache-2.0",
-    origin="trained by `tsreprog pretrain` on a corpus synthesized with espeak-ng",
-    notes="de Andrade et al. 2018 architecture; see pretrained/MODEL_CARD.md",
+    origin="trained by `tsreprog pretrain` on speech synthesized with espeak-ng, flite, festival",
+    notes="de Andrade et al. 2018 architecture; see pretrained/MODEL_CARD_synth_v2.md",
 )
 
 

@@ -165,7 +165,7 @@ def test_all_methods_run_through_the_cli(lt_sets, tmp_path, capsys):
     png = tmp_path / "speech.png"
     rc = speech.main(
         ["--data", str(out), "--seeds", "1", "--out", str(csv), "--plot", str(png)]
-        + ["--mapping", "ordered,similarity", "--set"]
+        + ["--set"]  # the default mappings: ordered, similarity and the linear head
         + [f"{k}={v!r}" for k, v in TINY.items()]
     )
     assert rc == 0
@@ -177,8 +177,10 @@ def test_all_methods_run_through_the_cli(lt_sets, tmp_path, capsys):
         ("finetune", "linear"),
         ("reprogram", "ordered"),
         ("reprogram", "similarity"),
+        ("reprogram", "linear"),
         ("reprogram+finetune", "ordered"),
         ("reprogram+finetune", "similarity"),
+        ("reprogram+finetune", "linear"),
     }
     assert (df["status"] == "ok").all() and (df["dataset"] == "lt").all()
     assert (df["n_train"] == 12).all() and (df["n_test"] == 6).all()

@@ -152,7 +152,10 @@ def test_study_params_define_each_method():
     # a linear head instead of a many-to-one mapping: what backbones without classes need
     p = study_params("reprogram", "linear", {"backbone": "silero-vad"})
     assert p["mapping"] == "linear" and p["reprogram"] and not p["finetune"]
-    assert p["backbone"] == "silero-vad" and p["lr"] == 5e-4
+    assert p["backbone"] == "silero-vad" and p["lr"] == 5e-3  # the head's rate (MAPPING_DEFAULTS)
+    assert study_params("reprogram", "similarity")["lr"] == 5e-4
+    assert study_params("reprogram+finetune", "linear")["lr"] == 5e-4
+    assert study_params("reprogram", "linear", {"lr": 0.01})["lr"] == 0.01  # overrides win
     with pytest.raises(ValueError, match="unknown method"):
         study_params("v2s")
 

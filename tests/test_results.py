@@ -197,6 +197,25 @@ def test_resume_refusal_names_the_parameter(tmp_path):
         check_resume(tmp_path, ("m", "D", 0), prev, '{"a": 1}', json.dumps({"a": 1, "b": 3}))
 
 
+def test_a_row_made_before_a_neutral_parameter_existed_resumes(tmp_path):
+    """``max_steps`` was added with the default None (no budget, the same fit): a row recorded
+    before it existed resumes under that default, and only under it."""
+    from tsreprog.results import check_resume
+
+    today = {"lr": 0.05, "max_steps": None}
+    before = {"lr": 0.05}  # no max_steps key
+    prev = {"params": "{}", "estimator_params": json.dumps(before)}
+    check_resume(tmp_path, ("m", "D", 0), prev, "{}", json.dumps(today))
+    with pytest.raises(UsageError, match=r"max_steps: None -> 300.*another --out"):
+        check_resume(tmp_path, ("m", "D", 0), prev, "{}", json.dumps({**today, "max_steps": 300}))
+    # another estimator without the parameter is not given it
+    other = {"params": "{}", "estimator_params": json.dumps({"n_kernels": 84})}
+    check_resume(tmp_path, ("m", "D", 0), other, "{}", json.dumps({"n_kernels": 84}))
+    # a parameter missing from the record that is not of that kind still refuses
+    with pytest.raises(UsageError, match=r"dropout: '<absent>' -> 0.0"):
+        check_resume(tmp_path, ("m", "D", 0), prev, "{}", json.dumps({**today, "dropout": 0.0}))
+
+
 def test_one_tie_rule_and_the_critical_difference_diagram(tmp_path):
     # 145/150 ties the printed 96.67 at 4 decimals
     assert win_tie_loss([145 / 150, 0.9], [0.9667, 0.95]) == (0, 1, 1)

@@ -145,11 +145,25 @@ def params_json(estimator) -> str:
     return json.dumps(full, sort_keys=True, default=json_value)
 
 
+#: Parameters added after results were first recorded, each with the default that does what
+#: the estimator did before it existed (``max_steps=None``: no budget, the same fit bit for bit;
+#: ``tests/test_training.py``). A record made before lacks the key and is compared as if it
+#: held that default, so adding such a parameter does not orphan every results folder.
+ADDED_WITH_NEUTRAL_DEFAULT: dict = {"max_steps": None}
+
+
+def _as_recorded_today(old: dict, new: dict) -> dict:
+    """``old`` with the neutral defaults of parameters that ``new`` has and ``old`` predates."""
+    added = {k: v for k, v in ADDED_WITH_NEUTRAL_DEFAULT.items() if k in new and k not in old}
+    return {**old, **added}
+
+
 def params_diff(old: str, new: str) -> str:
     """Human-readable list of the keys on which two JSON parameter dicts differ."""
     import json
 
-    a, b = json.loads(old), json.loads(new)
+    b = json.loads(new)
+    a = _as_recorded_today(json.loads(old), b)
     keys = sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
     return ", ".join(f"{k}: {a.get(k, '<absent>')!r} -> {b.get(k, '<absent>')!r}" for k in keys)
 
@@ -159,12 +173,13 @@ def resume_conflict(out, key, prev: dict, wanted: str, full: str) -> str:
     for overrides ``wanted`` and full parameters ``full`` (JSON); ``""`` when it may.
 
     A row from a file made before the ``estimator_params`` column existed has ``""`` there
-    and is compared on its overrides only.
+    and is compared on its overrides only; one made before a parameter of
+    :data:`ADDED_WITH_NEUTRAL_DEFAULT` existed is compared as if it held that default.
     """
     old_full = prev.get("estimator_params", "")
     if prev.get("params") and prev["params"] != wanted:
         why = f"params {prev['params']}, but this run asks for {wanted}"
-    elif old_full and old_full != full:
+    elif old_full and params_diff(old_full, full):
         why = (
             f"other estimator parameters ({params_diff(old_full, full)}), "
             "e.g. after a change of tsreprog's defaults"

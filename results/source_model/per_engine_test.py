@@ -5,7 +5,7 @@ Reads the clips listed in ``testing_list.txt`` of a corpus made by ``tsreprog sy
 ``--holdout-engine``, is read too, as engine ``holdout:<engine>``) and prints the accuracy of
 each backbone, overall and per engine.
 
-    python results/source_model/per_engine_test.py CORPUS [BACKBONE ...]
+    python results/source_model/per_engine_test.py CORPUS [BACKBONE ...]   # tags or .pt files
     python results/source_model/per_engine_test.py /work/corpus_runs/synth_v2 \
         attrnn.synth attrnn.synth-v2
 """
@@ -52,7 +52,10 @@ def main(corpus: str, backbones: list[str]) -> None:
     counts = {str(e): int(n) for e, n in zip(*np.unique(engines, return_counts=True))}
     print(f"{corpus}: {len(items)} clips; engines {counts}")
     for name in backbones:
-        model = create_backbone(name).freeze()
+        # a weights file of one's own (``tsreprog pretrain --out``) or a shipped tag
+        is_file = name.endswith(".pt")
+        model = create_backbone("attrnn", weights=name) if is_file else create_backbone(name)
+        model = model.freeze()
         with torch.inference_mode():
             pred = torch.cat(
                 [

@@ -1,10 +1,12 @@
 """Reprogramming accuracy against what the AttRNN backbone was trained on (development suites).
 
-Five backbones, today's default estimator (two views, pooled heads), 3 seeds per dataset:
+Six backbones, today's default estimator (two views, pooled heads), 3 seeds per dataset:
 random initialisation (``reprogram/SUITE_random``), ``attrnn.synth``'s recipe on a third of
 its corpus (2,268 clips, ``reprogram/SUITE_synth3k``), the held-out-engine model of 4,772 clips
-(``reprogram/SUITE_holdout9k``), ``attrnn.synth`` (6,732 clips, one engine; the soft vote of
-``results/accuracy_v3/SUITE`` ``default`` and ``segments``, see ``compare.py``) and
+(``reprogram/SUITE_holdout9k``), ``attrnn.synth``'s recipe with the v2 augmentation (6,732
+augmented clips, ``reprogram/SUITE_synthaug``), ``attrnn.synth`` (6,732 clips, one engine;
+the soft vote of ``results/accuracy_v3/SUITE`` ``default`` and ``segments``, see
+``compare.py``) and
 ``attrnn.synth-v2`` (22,932 clips, three engines; ``reprogram/SUITE_synth_v2``). Made by
 ``scaling.sh``; the test split is used once per cell.
 
@@ -34,15 +36,21 @@ BACKBONES = [
     ("synth3k", 2268, 0.8504, "espeak-ng only, no augmentation (attrnn.synth's recipe, a third)"),
     ("holdout9k", 4772, 0.6888, "espeak-ng + festival, augmented"),
     ("attrnn.synth", 6732, 0.9357, "espeak-ng only, no augmentation"),
+    ("synthaug", 6732, 0.8355, "espeak-ng only, augmented (attrnn.synth's recipe + augmentation)"),
     ("attrnn.synth-v2", 22932, 0.7092, "espeak-ng + flite + festival, augmented"),
 ]
 FOLDER = {
     "random": "random",
     "synth3k": "synth3k",
     "holdout9k": "holdout9k",
+    "synthaug": "synthaug",
     "attrnn.synth-v2": "synth_v2",
 }
 SUITES = ["devsmall", "dev16"]
+#: Points beside the size curve (another factor at the same size), drawn as open triangles.
+OFF_CURVE = {"synthaug"}
+#: Label offsets (points) where the default one would overlap a neighbour's.
+LABEL_OFFSET = {"synthaug": (8, -4), "attrnn.synth": (-8, 6)}
 
 
 def accuracies(suite: str) -> dict:
@@ -108,10 +116,15 @@ def main() -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for suite, pts in points.items():
-        pts = sorted(pts)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=suite)
+        # the size curve; the augmentation point shares attrnn.synth's size, drawn apart
+        curve = sorted(p for p in pts if p[2] not in OFF_CURVE)
+        (line,) = ax.plot([p[0] for p in curve], [p[1] for p in curve], "o-", label=suite)
         for x, y, name in pts:
-            ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+            if name in OFF_CURVE:
+                ax.plot(x, y, "^", color=line.get_color(), markerfacecolor="none")
+            offset = LABEL_OFFSET.get(name, (4, -10))
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=offset, fontsize=7)
+    ax.plot([], [], "^", color="grey", markerfacecolor="none", label="synth's size, augmented")
     ax.set_xlabel("clips the backbone was trained on (0 = random initialisation)")
     ax.set_ylabel("reprogramming accuracy, %")
     ax.set_title("Default estimator, 3 seeds, development suites")

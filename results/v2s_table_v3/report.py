@@ -80,14 +80,16 @@ def main() -> None:
         f"MiniRocketRidge {fit_ridge.mean():.2f}. Fit time of tsreprog over MiniRocketRidge's, "
         f"same cells: median {ratio.median():.0f}x, range {ratio.min():.0f}x to "
         f"{ratio.max():.0f}x, within 2x on {int((ratio <= 2).sum())} of {len(ratio)} datasets.",
-        "",
-        "Per dataset (%):",
-        "",
-        md_dataset_table(table, datasets),
     ]
+    write_table(lines, table, datasets, HERE / "table.md")
+
+
+def write_table(lines: list[str], table: pd.DataFrame, datasets: list[str], path: Path) -> None:
+    """Print ``lines`` and the per-dataset table (%), and write both to ``path``."""
+    lines = [*lines, "", "Per dataset (%):", "", md_dataset_table(table, datasets)]
     text = "\n".join(lines) + "\n"
     print(text)
-    atomic_write_text(HERE / "table.md", text)
+    atomic_write_text(path, text)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,10 @@ from scipy.stats import wilcoxon
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "results" / "v2s_table_v3"))
-from report import LEFT_OUT, PUBLISHED  # noqa: E402  (the v3 table's columns and exclusions)
+from report import LEFT_OUT, PUBLISHED, write_table  # noqa: E402  (the v3 table's)
 
-from tsreprog._io import atomic_write_text  # noqa: E402
 from tsreprog.bench import load_paper_results  # noqa: E402
-from tsreprog.report import md_dataset_table, md_table, win_tie_loss  # noqa: E402
+from tsreprog.report import md_table, win_tie_loss  # noqa: E402
 from tsreprog.results import load_results  # noqa: E402
 
 V3 = ROOT / "results" / "v2s_table_v3" / "runs"
@@ -94,14 +93,8 @@ def main() -> None:
         f"Mean fit seconds per dataset (one torch thread, shared machine): synth-v2 "
         f"{v2[v2.dataset.isin(datasets)].groupby('dataset').fit_seconds.mean().mean():.1f}, "
         f"synth {v1[v1.dataset.isin(datasets)].groupby('dataset').fit_seconds.mean().mean():.1f}.",
-        "",
-        "Per dataset (%):",
-        "",
-        md_dataset_table(table, datasets),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    atomic_write_text(HERE / "table.md", text)
+    write_table(lines, table, datasets, HERE / "table.md")
 
 
 if __name__ == "__main__":

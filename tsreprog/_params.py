@@ -113,10 +113,10 @@ def _with_default_tag(name: str) -> str:
     if tag is not None:
         return name
     try:
-        weights = get_backbone_cfg(arch).weights
+        default = get_backbone_cfg(arch).default_tag
     except ValueError:  # not a registered name: record it as given
         return name
-    return f"{arch}.{next(iter(weights))}" if weights else name
+    return name if default is None else f"{arch}.{default}"
 
 
 def json_value(obj):
@@ -177,13 +177,11 @@ def resume_conflict(out, key, prev: dict, wanted: str, full: str) -> str:
     :data:`ADDED_WITH_NEUTRAL_DEFAULT` existed is compared as if it held that default.
     """
     old_full = prev.get("estimator_params", "")
+    diff = params_diff(old_full, full) if old_full else ""
     if prev.get("params") and prev["params"] != wanted:
         why = f"params {prev['params']}, but this run asks for {wanted}"
-    elif old_full and params_diff(old_full, full):
-        why = (
-            f"other estimator parameters ({params_diff(old_full, full)}), "
-            "e.g. after a change of tsreprog's defaults"
-        )
+    elif diff:
+        why = f"other estimator parameters ({diff}), e.g. after a change of tsreprog's defaults"
     else:
         return ""
     return (

@@ -64,17 +64,8 @@ def main() -> None:
     _, ridge_rows = run_means(HERE / "runs", "minirocket-ridge")
     fit_ridge = ridge_rows[ridge_rows.dataset.isin(datasets)].groupby("dataset").fit_seconds.mean()
     ratio = (fit / fit_ridge).dropna()
-    me = table["tsreprog (v3 defaults)"]
-    rows = []
-    for col in table.columns:
-        w, t, l_ = win_tie_loss(me, table[col])
-        rows.append([col, f"{100 * table[col].mean():.2f}", f"{w}/{t}/{l_}"])
     lines = [
-        f"{len(datasets)} clean V2S datasets; seeds per dataset for tsreprog: "
-        f"{sorted(set(seeds))}; test accuracy %",
-        "",
-        md_table(["method", "mean %", "W/T/L of tsreprog (v3) against it"], rows),
-        "",
+        *summary_lines(table, "tsreprog (v3 defaults)", "tsreprog (v3)", seeds),
         f"Mean fit seconds per dataset (one torch thread, shared machine): tsreprog "
         f"{fit.mean():.1f}, MiniRocket (sktime's RocketClassifier) {fit_mr.mean():.1f}, "
         f"MiniRocketRidge {fit_ridge.mean():.2f}. Fit time of tsreprog over MiniRocketRidge's, "
@@ -82,6 +73,22 @@ def main() -> None:
         f"{ratio.max():.0f}x, within 2x on {int((ratio <= 2).sum())} of {len(ratio)} datasets.",
     ]
     write_table(lines, table, datasets, HERE / "table.md")
+
+
+def summary_lines(table: pd.DataFrame, me: str, label: str, seeds: pd.Series) -> list[str]:
+    """The table's head: its datasets and seeds, then each method's mean and the W/T/L of
+    column ``me`` (called ``label``) against it."""
+    rows = []
+    for col in table.columns:
+        w, t, l_ = win_tie_loss(table[me], table[col])
+        rows.append([col, f"{100 * table[col].mean():.2f}", f"{w}/{t}/{l_}"])
+    return [
+        f"{len(table)} clean V2S datasets; seeds per dataset for tsreprog: "
+        f"{sorted(set(seeds))}; test accuracy %",
+        "",
+        md_table(["method", "mean %", f"W/T/L of {label} against it"], rows),
+        "",
+    ]
 
 
 def write_table(lines: list[str], table: pd.DataFrame, datasets: list[str], path: Path) -> None:

@@ -26,10 +26,9 @@ from scipy.stats import wilcoxon
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "results" / "v2s_table_v3"))
-from report import LEFT_OUT, PUBLISHED, write_table  # noqa: E402  (the v3 table's)
+from report import LEFT_OUT, PUBLISHED, summary_lines, write_table  # noqa: E402
 
 from tsreprog.bench import load_paper_results  # noqa: E402
-from tsreprog.report import md_table, win_tie_loss  # noqa: E402
 from tsreprog.results import load_results  # noqa: E402
 
 V3 = ROOT / "results" / "v2s_table_v3" / "runs"
@@ -60,11 +59,6 @@ def main() -> None:
             "V2Sa (paper, test-selected)": paper,
         }
     ).reindex(datasets)
-    me = table[ME]
-    rows = []
-    for col in table.columns:
-        w, t, l_ = win_tie_loss(me, table[col])
-        rows.append([col, f"{100 * table[col].mean():.2f}", f"{w}/{t}/{l_}"])
 
     def seed_means(df: pd.DataFrame) -> str:
         df = df[df.dataset.isin(datasets)]
@@ -81,11 +75,7 @@ def main() -> None:
     p = wilcoxon(per_dataset[per_dataset != 0]).pvalue
     seeds = v2[v2.dataset.isin(datasets)].groupby("dataset").seed.nunique()
     lines = [
-        f"{len(datasets)} clean V2S datasets; seeds per dataset for tsreprog: "
-        f"{sorted(set(seeds))}; test accuracy %",
-        "",
-        md_table(["method", "mean %", "W/T/L of tsreprog (synth-v2) against it"], rows),
-        "",
+        *summary_lines(table, ME, "tsreprog (synth-v2)", seeds),
         f"Per-seed means: attrnn.synth-v2 {seed_means(v2)}; attrnn.synth {seed_means(v1)}.",
         f"synth-v2 minus synth over {len(diff)} paired cells: {diff.mean():+.2f} points "
         f"(standard error {diff.std(ddof=1) / np.sqrt(len(diff)):.2f}); Wilcoxon over "

@@ -112,6 +112,12 @@ class BackboneCfg:
             )
         self.output_width(self.readout)
 
+    @property
+    def default_tag(self) -> str | None:
+        """The tag that ``weights="default"`` loads (the first one), or ``None`` without
+        shipped weights."""
+        return next(iter(self.weights), None)
+
     def outputs(self) -> dict[str, int]:
         """Every output a mapping can read, with its width: ``logits`` (the source classes)
         and the named ``layers``."""

@@ -191,7 +191,7 @@ def resolve_weights(cfg: BackboneCfg, weights, tag: str | None = None) -> Resolv
     if isinstance(weights, str) and weights == "default":
         if not cfg.weights:
             return Resolved(None, None)
-        tag = next(iter(cfg.weights)) if tag is None else tag
+        tag = cfg.default_tag if tag is None else tag
         spec = cfg.weights[tag]
         if isinstance(spec, PackageWeights):
             return Resolved(locate_package_weights(spec), spec.sha256, spec)
